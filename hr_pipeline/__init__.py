@@ -1,0 +1,1 @@
+"""hr-feedback-loop: the Dagster code location."""

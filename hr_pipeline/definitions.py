@@ -1,0 +1,43 @@
+"""The one Definitions object of the code location: assets, checks, jobs, schedules, sensor, resources."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from hr_pipeline.ingest.assets import Pseudonymiser, ingest_assets
+from hr_pipeline.ingest.sensor import build_new_extract_sensor
+from hr_pipeline.ml.assets import application_scores, hire_success_model, review_queue
+from hr_pipeline.monitoring.assets import drift_metrics
+from hr_pipeline.quality.checks import dq_results, gate_checks
+from hr_pipeline.resources import Warehouse, pipeline_home
+from hr_pipeline.warehouse.dbt import dbt_docs, dbt_resource, review_models, warehouse_models
+
+feedback_loop_job = dg.define_asset_job(
+    "feedback_loop", selection=dg.AssetSelection.all(),
+    description="Everything: ingest, warehouse, quality gate, models, drift and reviews.")
+ingest_job = dg.define_asset_job("ingest", selection=dg.AssetSelection.groups("ingest"),
+                                 description="Load pending landing files into the raw layer.")
+quarterly_job = dg.define_asset_job(
+    "quarterly_deep_dive", selection=dg.AssetSelection.groups("monitoring", "reviews"),
+    description="Recompute drift and rebuild the review tables for the quarterly deep dive.")
+
+defs = dg.Definitions(
+    assets=[*ingest_assets, warehouse_models, review_models, dbt_docs, hire_success_model, application_scores,
+            review_queue, drift_metrics, dq_results],
+    asset_checks=gate_checks,
+    jobs=[feedback_loop_job, ingest_job, quarterly_job],
+    schedules=[
+        dg.ScheduleDefinition(name="weekly_business_review", job=feedback_loop_job, cron_schedule="0 6 * * 1",
+                              description="Monday 06:00: the whole loop, so the weekly review is fresh."),
+        dg.ScheduleDefinition(name="quarterly_deep_dive", job=quarterly_job, cron_schedule="0 7 1 1,4,7,10 *",
+                              description="First day of each quarter: drift and the quarterly review."),
+    ],
+    sensors=[build_new_extract_sensor(ingest_job)],
+    resources={
+        "warehouse": Warehouse(home=str(pipeline_home())),
+        "pseudonymiser": Pseudonymiser(salt=dg.EnvVar("HR_PIPELINE_SALT")),
+        "dbt": dbt_resource,
+    },
+    # One DuckDB file takes one writer at a time: steps run one after another in one process.
+    executor=dg.in_process_executor,
+)

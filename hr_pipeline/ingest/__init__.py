@@ -1,0 +1,1 @@
+"""Landing-zone contracts, loaders, pseudonymisation, quarantine and the new-extract sensor."""

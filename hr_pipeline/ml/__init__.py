@@ -1,0 +1,1 @@
+"""Point-in-time features, training, the model registry, scoring and routing."""

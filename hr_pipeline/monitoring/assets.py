@@ -1,0 +1,68 @@
+"""Drift of the hire_success model's features: its training window against the latest quarter."""
+
+from __future__ import annotations
+
+import uuid
+
+import dagster as dg
+
+from hr_pipeline.ml import registry
+from hr_pipeline.ml.assets import DECISIONS_KEY, MODEL, hire_success_model
+from hr_pipeline.ml.features import CATEGORICAL, NUMERICAL, feature_select
+from hr_pipeline.resources import Warehouse
+
+CURRENT_WINDOW_DAYS = 91
+
+DRIFT_DDL = """
+CREATE SCHEMA IF NOT EXISTS monitoring;
+CREATE TABLE IF NOT EXISTS monitoring.drift_metrics (
+    run_id VARCHAR, run_at TIMESTAMP, model_version VARCHAR, feature VARCHAR, method VARCHAR,
+    score DOUBLE, threshold DOUBLE, drift_detected BOOLEAN, dataset_drift BOOLEAN,
+    reference_start DATE, reference_end DATE, current_start DATE, current_end DATE, report_path VARCHAR);
+"""
+
+
+@dg.asset(
+    key=["monitoring", "drift_metrics"],
+    deps=[hire_success_model, DECISIONS_KEY],
+    group_name="monitoring",
+    kinds={"evidently", "duckdb"},
+    description="Evidently data-drift report comparing the applications of the champion's training window "
+                "with those of the latest 13 weeks; per-feature method, score, threshold and verdict are "
+                "appended here, the HTML report goes to <home>/reports/.",
+)
+def drift_metrics(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
+    from hr_pipeline.monitoring.drift import compute_drift
+
+    with warehouse.connect() as con:
+        model = registry.champion(con, MODEL)
+        if model is None:
+            raise dg.Failure(f"No champion {MODEL} model to monitor.")
+        as_of = con.execute("SELECT as_of_date FROM intermediate.int_as_of").fetchone()[0]
+        reference = con.sql(feature_select("decided_at BETWEEN ? AND ?", extra=("applied_at",)),
+                            params=[model.train_start, model.train_end]).df()
+        current = con.sql(feature_select(f"applied_at >= CAST(? AS DATE) - INTERVAL {CURRENT_WINDOW_DAYS} DAY",
+                                         extra=("applied_at",), order_by="applied_at, application_id"),
+                          params=[as_of]).df()
+        current_start = current["applied_at"].min()
+        report = warehouse.reports_dir / f"drift_{MODEL}_{as_of:%Y-%m-%d}.html"
+        context.log.info(f"drift: {len(reference)} reference rows vs {len(current)} current rows")
+        result = compute_drift(reference, current, list(NUMERICAL), list(CATEGORICAL), report)
+        run_id = context.run_id or str(uuid.uuid4())
+        con.execute(DRIFT_DDL)
+        con.executemany(
+            "INSERT INTO monitoring.drift_metrics VALUES (?, now(), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(run_id, model.version, f.feature, f.method, f.score, f.threshold, f.drift_detected,
+              result.dataset_drift, model.train_start, model.train_end, current_start, as_of, str(report))
+             for f in result.features])
+    drifted = [f.feature for f in result.features if f.drift_detected]
+    return dg.MaterializeResult(metadata={
+        "dataset_drift": result.dataset_drift,
+        "drifted_share": dg.MetadataValue.float(result.drifted_share),
+        "drifted_features": ", ".join(drifted) or "none",
+        "reference_rows": result.reference_rows, "current_rows": result.current_rows,
+        "sampled": result.sampled,
+        "report": dg.MetadataValue.path(str(report)),
+        **{f"{f.feature}": f"{f.method}: {f.score:.4g} (threshold {f.threshold:g})"
+           f"{' DRIFT' if f.drift_detected else ''}" for f in result.features},
+    })

@@ -1,0 +1,1 @@
+"""dbt wiring (dagster-dbt) for the skills-and-outcomes warehouse."""

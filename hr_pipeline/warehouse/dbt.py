@@ -1,0 +1,74 @@
+"""The dbt project as Dagster assets: one asset per model, dbt tests as asset checks.
+
+Two selections, because the review models read tables that the Python ML and monitoring assets
+write after the warehouse marts are built: `warehouse_models` runs before them, `review_models`
+after.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Mapping
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+
+from hr_pipeline.resources import Warehouse
+
+DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
+REVIEW_SELECTION = "tag:reviews"
+
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+dbt_project.prepare_if_dev()
+if not dbt_project.manifest_path.exists():  # a fresh clone outside `dagster dev`: parse once
+    dbt_project.preparer.prepare(dbt_project)
+
+GROUP_OF_FOLDER = {"staging": "warehouse", "intermediate": "warehouse", "marts": "warehouse",
+                   "quality": "quality", "reviews": "reviews"}
+
+
+class HrDbtTranslator(DagsterDbtTranslator):
+    """Keys are `<schema>/<model>` like every other table of the warehouse; groups follow folders."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] in ("model", "seed"):
+            return dg.AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
+        return super().get_asset_key(dbt_resource_props)
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        folder = dbt_resource_props["fqn"][1] if len(dbt_resource_props["fqn"]) > 2 else "marts"
+        return GROUP_OF_FOLDER.get(folder, "warehouse")
+
+
+translator = HrDbtTranslator()
+
+
+@dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, exclude=REVIEW_SELECTION,
+            dagster_dbt_translator=translator, name="warehouse_models")
+def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    """Staging, intermediate and mart models with their dbt tests."""
+    yield from dbt.cli(["build"], context=context).stream()
+
+
+@dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, select=REVIEW_SELECTION,
+            dagster_dbt_translator=translator, name="review_models")
+def review_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    """Weekly and quarterly review tables and the daily data-quality table."""
+    yield from dbt.cli(["build"], context=context).stream()
+
+
+dbt_resource = DbtCliResource(project_dir=dbt_project)
+
+
+@dg.asset(
+    key=["warehouse", "dbt_docs"],
+    deps=[warehouse_models, review_models],
+    group_name="warehouse",
+    kinds={"dbt"},
+    description="The dbt docs site (index.html, manifest and catalog) for analysts, under <home>/dbt_docs.",
+)
+def dbt_docs(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse) -> dg.MaterializeResult:
+    target = warehouse.home_dir / "dbt_docs"
+    dbt.cli(["docs", "generate"], manifest=dbt_project.manifest_path, target_path=target).wait()
+    context.log.info(f"dbt docs written to {target}")
+    return dg.MaterializeResult(metadata={"index": dg.MetadataValue.path(str(target / "index.html"))})
