@@ -41,12 +41,12 @@ def run_pipeline(home: Path) -> int:
     """Materialise every asset in one process; non-zero when anything, the gate first, fails."""
     import dagster as dg
 
-    from hr_pipeline.definitions import defs, feedback_loop_job
+    from hr_pipeline.definitions import build_defs, feedback_loop_job
 
     os.environ.setdefault("DAGSTER_HOME", str(home / "dagster"))
     Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
     with dg.DagsterInstance.get() as instance:
-        result = defs.resolve_job_def(feedback_loop_job.name).execute_in_process(
+        result = build_defs().resolve_job_def(feedback_loop_job.name).execute_in_process(
             instance=instance, raise_on_error=False,
             run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}})
     failed_checks = [e for e in result.get_asset_check_evaluations() if not e.passed]
@@ -121,7 +121,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Our own progress lines; Dagster's run log has its own console handler.
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.getLogger("hr_pipeline").addHandler(handler)
+    logging.getLogger("hr_pipeline").setLevel(logging.INFO)
     args = build_parser().parse_args(argv)
     return args.func(args)
 

@@ -1,6 +1,5 @@
 """The one Definitions object of the code location: assets, checks, jobs, schedules, sensor, resources."""
 
-from __future__ import annotations
 
 import dagster as dg
 
@@ -21,23 +20,29 @@ quarterly_job = dg.define_asset_job(
     "quarterly_deep_dive", selection=dg.AssetSelection.groups("monitoring", "reviews"),
     description="Recompute drift and rebuild the review tables for the quarterly deep dive.")
 
-defs = dg.Definitions(
-    assets=[*ingest_assets, warehouse_models, review_models, dbt_docs, hire_success_model, application_scores,
-            review_queue, drift_metrics, dq_results],
-    asset_checks=gate_checks,
-    jobs=[feedback_loop_job, ingest_job, quarterly_job],
-    schedules=[
-        dg.ScheduleDefinition(name="weekly_business_review", job=feedback_loop_job, cron_schedule="0 6 * * 1",
-                              description="Monday 06:00: the whole loop, so the weekly review is fresh."),
-        dg.ScheduleDefinition(name="quarterly_deep_dive", job=quarterly_job, cron_schedule="0 7 1 1,4,7,10 *",
-                              description="First day of each quarter: drift and the quarterly review."),
-    ],
-    sensors=[build_new_extract_sensor(ingest_job)],
-    resources={
-        "warehouse": Warehouse(home=str(pipeline_home())),
-        "pseudonymiser": Pseudonymiser(salt=dg.EnvVar("HR_PIPELINE_SALT")),
-        "dbt": dbt_resource,
-    },
-    # One DuckDB file takes one writer at a time: steps run one after another in one process.
-    executor=dg.in_process_executor,
-)
+def build_defs() -> dg.Definitions:
+    """Built from the environment (`HR_PIPELINE_HOME`, `HR_PIPELINE_SALT`) at call time, so a test can
+    point a fresh Definitions at its own home."""
+    return dg.Definitions(
+        assets=[*ingest_assets, warehouse_models, review_models, dbt_docs, hire_success_model, application_scores,
+                review_queue, drift_metrics, dq_results],
+        asset_checks=gate_checks,
+        jobs=[feedback_loop_job, ingest_job, quarterly_job],
+        schedules=[
+            dg.ScheduleDefinition(name="weekly_review_schedule", job=feedback_loop_job, cron_schedule="0 6 * * 1",
+                                  description="Monday 06:00: the whole loop, so the weekly review is fresh."),
+            dg.ScheduleDefinition(name="quarterly_review_schedule", job=quarterly_job, cron_schedule="0 7 1 1,4,7,10 *",
+                                  description="First day of each quarter: drift and the quarterly review."),
+        ],
+        sensors=[build_new_extract_sensor(ingest_job)],
+        resources={
+            "warehouse": Warehouse(home=str(pipeline_home())),
+            "pseudonymiser": Pseudonymiser(salt=dg.EnvVar("HR_PIPELINE_SALT")),
+            "dbt": dbt_resource,
+        },
+        # One DuckDB file takes one writer at a time: steps run one after another in one process.
+        executor=dg.in_process_executor,
+    )
+
+
+defs = build_defs()

@@ -1,6 +1,5 @@
 """One Dagster asset per landing entity, each loading its pending files into `raw.<table>`."""
 
-from __future__ import annotations
 
 import dagster as dg
 

@@ -1,6 +1,5 @@
 """Start one ingest run per new extract folder, oldest first, never the same folder twice."""
 
-from __future__ import annotations
 
 import dagster as dg
 

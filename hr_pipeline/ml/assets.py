@@ -3,7 +3,6 @@
 scikit-learn is imported inside the assets, not here: the code location must load fast.
 """
 
-from __future__ import annotations
 
 import dagster as dg
 
@@ -43,7 +42,7 @@ def hire_success_model(context: dg.AssetExecutionContext, warehouse: Warehouse) 
     from hr_pipeline.ml.training import fingerprint, train
 
     with warehouse.connect() as con:
-        frame = con.sql(feature_select("hired AND matured_12m AND hire_success IS NOT NULL",
+        frame = con.execute(feature_select("hired AND matured_12m AND hire_success IS NOT NULL",
                                        extra=("application_id", "decided_at", LABEL))).df()
         existing = registry.find_by_fingerprint(con, MODEL, fingerprint(frame))
         if existing:
@@ -82,7 +81,7 @@ def application_scores(context: dg.AssetExecutionContext, warehouse: Warehouse) 
         model = registry.champion(con, MODEL)
         if model is None:
             raise dg.Failure(f"No champion {MODEL} model in ml.model_registry: materialise ml/hire_success_model first.")
-        open_apps = con.sql(feature_select("is_open", extra=("application_id",))).df()
+        open_apps = con.execute(feature_select("is_open", extra=("application_id",))).df()
         open_apps["score"] = score(joblib.load(model.artifact_path), open_apps) if len(open_apps) else []
         con.register("scored", open_apps)
         con.execute(SCORES_DDL)
@@ -108,7 +107,7 @@ def review_queue(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.
 
     with warehouse.connect() as con:
         model = registry.champion(con, MODEL)
-        scored = con.sql(f"""SELECT s.*, d.job_family FROM ml.application_scores s
+        scored = con.execute(f"""SELECT s.*, d.job_family FROM ml.application_scores s
                              JOIN {DECISIONS} d USING (application_id)""").df()
         routed = route(scored, model.metadata["job_families"])
         con.register("routed", routed)

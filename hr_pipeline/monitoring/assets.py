@@ -1,8 +1,8 @@
 """Drift of the hire_success model's features: its training window against the latest quarter."""
 
-from __future__ import annotations
 
-import uuid
+
+from datetime import datetime
 
 import dagster as dg
 
@@ -39,20 +39,21 @@ def drift_metrics(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg
         if model is None:
             raise dg.Failure(f"No champion {MODEL} model to monitor.")
         as_of = con.execute("SELECT as_of_date FROM intermediate.int_as_of").fetchone()[0]
-        reference = con.sql(feature_select("decided_at BETWEEN ? AND ?", extra=("applied_at",)),
-                            params=[model.train_start, model.train_end]).df()
-        current = con.sql(feature_select(f"applied_at >= CAST(? AS DATE) - INTERVAL {CURRENT_WINDOW_DAYS} DAY",
+        reference = con.execute(feature_select("decided_at BETWEEN ? AND ?", extra=("applied_at",)),
+                                [model.train_start, model.train_end]).df()
+        current = con.execute(feature_select(f"applied_at >= CAST(? AS DATE) - INTERVAL {CURRENT_WINDOW_DAYS} DAY",
                                          extra=("applied_at",), order_by="applied_at, application_id"),
-                          params=[as_of]).df()
+                              [as_of]).df()
         current_start = current["applied_at"].min()
         report = warehouse.reports_dir / f"drift_{MODEL}_{as_of:%Y-%m-%d}.html"
         context.log.info(f"drift: {len(reference)} reference rows vs {len(current)} current rows")
         result = compute_drift(reference, current, list(NUMERICAL), list(CATEGORICAL), report)
-        run_id = context.run_id or str(uuid.uuid4())
+        run_id = context.run_id
         con.execute(DRIFT_DDL)
+        run_at = datetime.now()  # one timestamp for the whole run: BI picks the latest run by it
         con.executemany(
-            "INSERT INTO monitoring.drift_metrics VALUES (?, now(), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(run_id, model.version, f.feature, f.method, f.score, f.threshold, f.drift_detected,
+            "INSERT INTO monitoring.drift_metrics VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(run_id, run_at, model.version, f.feature, f.method, f.score, f.threshold, f.drift_detected,
               result.dataset_drift, model.train_start, model.train_end, current_start, as_of, str(report))
              for f in result.features])
     drifted = [f.feature for f in result.features if f.drift_detected]

@@ -5,9 +5,8 @@ names each expectation with its observed value and threshold. Every result is al
 `quality.dq_results`, the history BI reads.
 """
 
-from __future__ import annotations
 
-import uuid
+from datetime import datetime
 from pathlib import Path
 
 import dagster as dg
@@ -28,9 +27,11 @@ CREATE TABLE IF NOT EXISTS quality.dq_results (
 
 def record_results(con, run_id: str, gate: GateResult) -> None:
     con.execute(DQ_RESULTS_DDL)
+    validated_at = datetime.now()
     con.executemany(
-        "INSERT INTO quality.dq_results VALUES (?, ?, ?, ?, ?, ?, ?, now())",
-        [(run_id, gate.table, r.expectation, r.column, r.observed, r.threshold, r.success) for r in gate.results],
+        "INSERT INTO quality.dq_results VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [(run_id, gate.table, r.expectation, r.column, r.observed, r.threshold, r.success, validated_at)
+         for r in gate.results],
     )
 
 
@@ -45,7 +46,7 @@ def _gate_check(table: str) -> dg.AssetChecksDefinition:
     def _check(context: dg.AssetCheckExecutionContext, warehouse: Warehouse) -> dg.AssetCheckResult:
         with warehouse.connect() as con:
             gate = validate_table(con, EXPECTATIONS_DIR / f"{table}.json")
-            record_results(con, context.run_id or str(uuid.uuid4()), gate)
+            record_results(con, context.run.run_id, gate)
         for failure in gate.failures:
             context.log.error(f"quality gate: {failure.line()}")
         return dg.AssetCheckResult(passed=gate.success, severity=dg.AssetCheckSeverity.ERROR,

@@ -36,7 +36,7 @@ DEPARTMENT_OF_FAMILY = {
 
 # Planted effects on the log-odds of hire success (employed at 12 months with rating >= 3).
 EFFECTS = {
-    "intercept": -0.6,
+    "intercept": -2.0,
     "international_experience": 1.1,
     "soft_skill_mention": 0.55,
     "referral": 0.8,
@@ -47,8 +47,8 @@ INTERNATIONAL_SHARE = 0.30
 INTERNATIONAL_SHARE_AFTER_DRIFT = 0.12
 INTERNATIONAL_EFFECT_AFTER_DRIFT = 0.0  # the relation that changes at the drift date
 
-ANNUAL_EXIT_RATE = 0.14  # voluntary + involuntary exits of settled employees
-ANNUAL_GROWTH = 0.04
+ANNUAL_EXIT_RATE = 0.18  # voluntary + involuntary exits of settled employees
+ANNUAL_GROWTH = 0.05
 ROUTING_CONFIDENCE = 0.70
 RANDOM_SAMPLE_SHARE = 0.10
 
@@ -219,10 +219,10 @@ class _Simulator:
         apps["decision"] = np.where(overrides, np.where(apps["recommendation"] == "advance", "reject", "advance"),
                                     apps["recommendation"])
         apps["overrides_ai"] = overrides
-        apps["decided_at"] = apps["recommended_at"] + pd.to_timedelta(rng.uniform(1, 7, n), unit="D")
+        apps["decided_at"] = apps["recommended_at"] + pd.to_timedelta(rng.uniform(2, 21, n), unit="D")
 
         # One hire per requisition: the best interview among those advanced.
-        interview = apps["_true_logit"] + rng.normal(0, 0.8, n) + np.where(apps["decision"] == "advance", 100, 0)
+        interview = apps["_true_logit"] + rng.normal(0, 1.5, n) + np.where(apps["decision"] == "advance", 100, 0)
         apps["_interview"] = interview
         best = apps.groupby("requisition_id")["_interview"].idxmax()
         apps["hired"] = False

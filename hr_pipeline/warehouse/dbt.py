@@ -5,10 +5,10 @@ write after the warehouse marts are built: `warehouse_models` runs before them, 
 after.
 """
 
-from __future__ import annotations
 
+import sys
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Optional
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
@@ -35,7 +35,7 @@ class HrDbtTranslator(DagsterDbtTranslator):
             return dg.AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
         return super().get_asset_key(dbt_resource_props)
 
-    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> Optional[str]:
         folder = dbt_resource_props["fqn"][1] if len(dbt_resource_props["fqn"]) > 2 else "marts"
         return GROUP_OF_FOLDER.get(folder, "warehouse")
 
@@ -57,7 +57,13 @@ def review_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     yield from dbt.cli(["build"], context=context).stream()
 
 
-dbt_resource = DbtCliResource(project_dir=dbt_project)
+def _dbt_executable() -> str:
+    """The dbt installed beside this interpreter, so an un-activated virtualenv still finds it."""
+    beside = Path(sys.executable).parent / "dbt"
+    return str(beside) if beside.exists() else "dbt"
+
+
+dbt_resource = DbtCliResource(project_dir=dbt_project, dbt_executable=_dbt_executable())
 
 
 @dg.asset(

@@ -1,0 +1,97 @@
+{#- Each hire read back at fixed months after its start: has the milestone been reached by the
+    as-of date, is the person still employed, and what was their latest rating. -#}
+with hires as (
+    select
+        hires.hire_id,
+        hires.application_id,
+        employees.employee_id,
+        hires.start_date
+    from {{ ref('stg_ats__hires') }} as hires
+    left join {{ ref('stg_ats__applications') }} as applications
+        on applications.application_id = hires.application_id
+    left join {{ ref('stg_ats__candidates') }} as candidates
+        on candidates.candidate_id = applications.candidate_id
+    left join {{ ref('stg_hris__employees') }} as employees
+        on employees.person_key = candidates.person_key
+),
+
+milestones as (
+    {% for month in var('milestone_months') %}
+    select {{ month }} as milestone_month
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+),
+
+hire_milestones as (
+    select
+        hires.hire_id,
+        hires.application_id,
+        hires.employee_id,
+        hires.start_date,
+        milestones.milestone_month,
+        cast({{ dbt.dateadd('month', 'milestones.milestone_month', 'hires.start_date') }} as date) as milestone_date
+    from hires
+    cross join milestones
+),
+
+ratings as (
+    select
+        hire_milestones.hire_id,
+        hire_milestones.milestone_month,
+        reviews.rating,
+        row_number() over (
+            partition by hire_milestones.hire_id, hire_milestones.milestone_month
+            order by reviews.review_date desc, reviews.review_id desc
+        ) as recency
+    from hire_milestones
+    inner join {{ ref('stg_hris__performance_reviews') }} as reviews
+        on reviews.employee_id = hire_milestones.employee_id
+        and reviews.review_date <= hire_milestones.milestone_date
+),
+
+assessed as (
+    select
+        hire_milestones.hire_id,
+        hire_milestones.application_id,
+        hire_milestones.employee_id,
+        hire_milestones.start_date,
+        hire_milestones.milestone_month,
+        hire_milestones.milestone_date,
+        coalesce(hire_milestones.milestone_date <= as_of.as_of_date, false) as matured,
+        terminations.termination_date,
+        ratings.rating
+    from hire_milestones
+    cross join {{ ref('int_as_of') }} as as_of
+    left join {{ ref('stg_hris__terminations') }} as terminations
+        on terminations.employee_id = hire_milestones.employee_id
+    left join ratings
+        on ratings.hire_id = hire_milestones.hire_id
+        and ratings.milestone_month = hire_milestones.milestone_month
+        and ratings.recency = 1
+),
+
+outcomes as (
+    select
+        hire_id,
+        application_id,
+        employee_id,
+        start_date,
+        milestone_month,
+        milestone_date,
+        matured,
+        case
+            when matured and employee_id is not null
+                then termination_date is null or termination_date > milestone_date
+        end as employed_at_milestone,
+        case when matured then rating end as rating_at_milestone
+    from assessed
+)
+
+select
+    *,
+    -- No review is due before the first six-monthly one, so an early milestone needs none.
+    matured
+    and employee_id is not null
+    and (not employed_at_milestone or milestone_month < 6 or rating_at_milestone is not null)
+    as outcome_recorded
+from outcomes

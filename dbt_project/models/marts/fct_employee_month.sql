@@ -1,0 +1,97 @@
+{#- One row per employee and calendar month of employment, from the hire month to the
+    termination month, or to the as-of month for those still employed. -#}
+{%- set first_month -%}
+    (select min(cast({{ dbt.date_trunc('month', 'hire_date') }} as date)) from {{ ref('stg_hris__employees') }})
+{%- endset -%}
+{%- set month_after_as_of -%}
+    (select cast({{ dbt.dateadd('month', 1, dbt.date_trunc('month', 'as_of_date')) }} as date) from {{ ref('int_as_of') }})
+{%- endset -%}
+
+with spine as (
+    -- dbt.date_spine stops before its end, hence the month after the as-of month
+    {{ dbt.date_spine('month', first_month, month_after_as_of) }}
+),
+
+months as (
+    select cast(date_month as date) as month_start
+    from spine
+),
+
+employees as (
+    select
+        employees.employee_id,
+        employees.person_key,
+        employees.department,
+        employees.job_family,
+        employees.hire_date,
+        cast({{ dbt.date_trunc('month', 'employees.hire_date') }} as date) as hire_month,
+        cast({{ dbt.date_trunc('month', 'terminations.termination_date') }} as date) as termination_month,
+        cast({{ dbt.date_trunc('month', 'coalesce(terminations.termination_date, as_of.as_of_date)') }} as date) as last_month,
+        terminations.termination_type
+    from {{ ref('stg_hris__employees') }} as employees
+    cross join {{ ref('int_as_of') }} as as_of
+    left join {{ ref('stg_hris__terminations') }} as terminations
+        on terminations.employee_id = employees.employee_id
+),
+
+employee_months as (
+    select
+        employees.*,
+        months.month_start
+    from employees
+    inner join months
+        on months.month_start between employees.hire_month and employees.last_month
+),
+
+timesheets as (
+    select
+        employee_id,
+        cast({{ dbt.date_trunc('month', 'week_start') }} as date) as month_start,
+        sum(hours_worked) as hours_worked,
+        sum(overtime_hours) as overtime_hours,
+        sum(sick_days) as sick_days,
+        sum(vacation_days) as vacation_days
+    from {{ ref('stg_timetracking__timesheets') }}
+    group by 1, 2
+),
+
+ratings as (
+    select
+        employee_months.employee_id,
+        employee_months.month_start,
+        reviews.rating,
+        row_number() over (
+            partition by employee_months.employee_id, employee_months.month_start
+            order by reviews.review_date desc, reviews.review_id desc
+        ) as recency
+    from employee_months
+    inner join {{ ref('stg_hris__performance_reviews') }} as reviews
+        on reviews.employee_id = employee_months.employee_id
+        and reviews.review_date <= {{ dbt.last_day('employee_months.month_start', 'month') }}
+)
+
+select
+    employee_months.employee_id,
+    employee_months.month_start,
+    employee_months.person_key,
+    employee_months.department,
+    employee_months.job_family,
+    employee_months.hire_date,
+    {{ dbt.datediff('employee_months.hire_month', 'employee_months.month_start', 'month') }} as tenure_months,
+    timesheets.hours_worked,
+    timesheets.overtime_hours,
+    timesheets.sick_days,
+    timesheets.vacation_days,
+    ratings.rating as latest_rating,
+    coalesce(employee_months.month_start = employee_months.termination_month, false) as left_in_month,
+    case
+        when employee_months.month_start = employee_months.termination_month then employee_months.termination_type
+    end as termination_type
+from employee_months
+left join timesheets
+    on timesheets.employee_id = employee_months.employee_id
+    and timesheets.month_start = employee_months.month_start
+left join ratings
+    on ratings.employee_id = employee_months.employee_id
+    and ratings.month_start = employee_months.month_start
+    and ratings.recency = 1

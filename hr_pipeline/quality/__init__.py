@@ -1,0 +1,1 @@
+"""Data quality gates that stop bad warehouse tables before models and reports use them."""

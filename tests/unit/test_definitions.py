@@ -1,0 +1,39 @@
+"""The code location loads with every asset, check, schedule and the sensor."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from hr_pipeline.definitions import defs
+from hr_pipeline.ingest.contracts import CONTRACTS
+
+
+def test_code_location_has_every_layer_in_its_group():
+    specs = {spec.key.to_user_string(): spec for spec in defs.resolve_all_asset_specs()}
+    groups = {spec.group_name for spec in specs.values()}
+    assert {"ingest", "warehouse", "quality", "ml", "monitoring", "reviews"} <= groups
+    for contract in CONTRACTS:
+        assert specs[f"raw/{contract.table}"].group_name == "ingest"
+    for key, group in (("staging/stg_ats__candidates", "warehouse"), ("marts/fct_decision_outcomes", "warehouse"),
+                       ("ml/hire_success_model", "ml"), ("monitoring/drift_metrics", "monitoring"),
+                       ("marts/weekly_review", "reviews"), ("marts/quarterly_review", "reviews")):
+        assert specs[key].group_name == group, key
+
+
+def test_lineage_runs_from_raw_through_models_to_reviews():
+    graph = defs.resolve_asset_graph()
+    upstream = {k.to_user_string() for k in graph.get(dg.AssetKey(["marts", "quarterly_review"])).parent_keys}
+    assert "monitoring/drift_metrics" in upstream
+    stg = graph.get(dg.AssetKey(["staging", "stg_ats__candidates"]))
+    assert {k.to_user_string() for k in stg.parent_keys} == {"raw/ats_candidates"}
+
+
+def test_schedules_sensor_and_blocking_gate_checks():
+    assert defs.resolve_schedule_def("weekly_review_schedule").cron_schedule == "0 6 * * 1"
+    assert defs.resolve_schedule_def("quarterly_review_schedule").job.name == "quarterly_deep_dive"
+    assert defs.resolve_sensor_def("new_extract_sensor").job.name == "ingest"
+    graph = defs.resolve_asset_graph()
+    checks = {key.asset_key.to_user_string(): graph.get_check_spec(key) for key in graph.asset_check_keys
+              if key.name == "quality_gate"}
+    assert checks["marts/fct_decision_outcomes"].blocking
+    assert checks["marts/fct_employee_month"].blocking
