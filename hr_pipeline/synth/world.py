@@ -36,10 +36,10 @@ DEPARTMENT_OF_FAMILY = {
 
 # Planted effects on the log-odds of hire success (employed at 12 months with rating >= 3).
 EFFECTS = {
-    "intercept": -2.0,
-    "international_experience": 1.1,
-    "soft_skill_mention": 0.55,
-    "referral": 0.8,
+    "intercept": -5.3,
+    "international_experience": 3.0,
+    "soft_skill_mention": 1.4,
+    "referral": 1.8,
     "agency": -0.4,
     "years_experience_per_year_capped_15": 0.06,
 }
@@ -222,7 +222,7 @@ class _Simulator:
         apps["decided_at"] = apps["recommended_at"] + pd.to_timedelta(rng.uniform(2, 21, n), unit="D")
 
         # One hire per requisition: the best interview among those advanced.
-        interview = apps["_true_logit"] + rng.normal(0, 1.5, n) + np.where(apps["decision"] == "advance", 100, 0)
+        interview = apps["_true_logit"] + rng.normal(0, 2.5, n) + np.where(apps["decision"] == "advance", 100, 0)
         apps["_interview"] = interview
         best = apps.groupby("requisition_id")["_interview"].idxmax()
         apps["hired"] = False

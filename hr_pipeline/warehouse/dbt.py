@@ -6,7 +6,8 @@ after.
 """
 
 
-import sys
+import os
+import sysconfig
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
@@ -18,6 +19,9 @@ from hr_pipeline.resources import Warehouse
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 REVIEW_SELECTION = "tag:reviews"
 
+# dagster-dbt runs `dbt` from PATH (its manifest preparer takes no executable): put this interpreter's
+# scripts folder first, so that an un-activated virtualenv finds the dbt installed beside it.
+os.environ["PATH"] = os.pathsep.join([sysconfig.get_path("scripts"), os.environ.get("PATH", "")])
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 dbt_project.prepare_if_dev()
 if not dbt_project.manifest_path.exists():  # a fresh clone outside `dagster dev`: parse once
@@ -57,13 +61,7 @@ def review_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     yield from dbt.cli(["build"], context=context).stream()
 
 
-def _dbt_executable() -> str:
-    """The dbt installed beside this interpreter, so an un-activated virtualenv still finds it."""
-    beside = Path(sys.executable).parent / "dbt"
-    return str(beside) if beside.exists() else "dbt"
-
-
-dbt_resource = DbtCliResource(project_dir=dbt_project, dbt_executable=_dbt_executable())
+dbt_resource = DbtCliResource(project_dir=dbt_project)
 
 
 @dg.asset(

@@ -9,7 +9,8 @@ pytestmark = pytest.mark.e2e
 
 def _evaluation(run, asset: str):
     (evaluation,) = [e for e in run.result.get_asset_check_evaluations()
-                     if e.asset_check_key.asset_key.to_user_string() == asset]
+                     if e.asset_check_key.asset_key.to_user_string() == asset
+                     and e.asset_check_key.name == "quality_gate"]
     return evaluation
 
 
