@@ -1,20 +1,8 @@
 {#- One row per employee and calendar month of employment, from the hire month to the
     termination month, or to the as-of month for those still employed. -#}
-{%- set first_month -%}
-    (select min(cast({{ dbt.date_trunc('month', 'hire_date') }} as date)) from {{ ref('stg_hris__employees') }})
-{%- endset -%}
-{%- set month_after_as_of -%}
-    (select cast({{ dbt.dateadd('month', 1, dbt.date_trunc('month', 'as_of_date')) }} as date) from {{ ref('int_as_of') }})
-{%- endset -%}
-
-with spine as (
-    -- dbt.date_spine stops before its end, hence the month after the as-of month
-    {{ dbt.date_spine('month', first_month, month_after_as_of) }}
-),
-
-months as (
-    select cast(date_month as date) as month_start
-    from spine
+with months as (
+    select period_start as month_start
+    from ({{ periods_to_as_of('month', ref('stg_hris__employees'), 'hire_date') }}) as periods
 ),
 
 employees as (

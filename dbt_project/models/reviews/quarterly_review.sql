@@ -1,23 +1,11 @@
 {#- The quarterly review of hiring outcomes, one row per calendar quarter from the first
     application to the as-of quarter: retention and quality of the quarter's hires, how
     complete the outcome feedback is, and whether the latest drift run flags the quarter. -#}
-{%- set first_quarter -%}
-    (select cast({{ dbt.date_trunc('quarter', 'min(applied_at)') }} as date) from {{ ref('stg_ats__applications') }})
-{%- endset -%}
-{%- set quarter_after_as_of -%}
-    (select cast({{ dbt.dateadd('quarter', 1, dbt.date_trunc('quarter', 'as_of_date')) }} as date) from {{ ref('int_as_of') }})
-{%- endset -%}
-
-with spine as (
-    -- dbt.date_spine stops before its end, hence the quarter after the as-of quarter
-    {{ dbt.date_spine('quarter', first_quarter, quarter_after_as_of) }}
-),
-
-quarters as (
+with quarters as (
     select
-        cast(date_quarter as date) as quarter_start,
-        {{ dbt.last_day('date_quarter', 'quarter') }} as quarter_end
-    from spine
+        period_start as quarter_start,
+        {{ dbt.last_day('period_start', 'quarter') }} as quarter_end
+    from ({{ periods_to_as_of('quarter', ref('stg_ats__applications'), 'applied_at') }}) as periods
 ),
 
 twelve_months as (

@@ -1,21 +1,9 @@
 {#- The weekly operating review of AI-supported hiring, one row per ISO week (Monday start) from
     the first application to the as-of week. Built from staging alone, so that it can be
     recomputed independently of the marts. -#}
-{%- set first_week -%}
-    (select cast({{ dbt.date_trunc('week', 'min(applied_at)') }} as date) from {{ ref('stg_ats__applications') }})
-{%- endset -%}
-{%- set week_after_as_of -%}
-    (select cast({{ dbt.dateadd('week', 1, dbt.date_trunc('week', 'as_of_date')) }} as date) from {{ ref('int_as_of') }})
-{%- endset -%}
-
-with spine as (
-    -- dbt.date_spine stops before its end, hence the week after the as-of week
-    {{ dbt.date_spine('week', first_week, week_after_as_of) }}
-),
-
-weeks as (
-    select cast(date_week as date) as week_start
-    from spine
+with weeks as (
+    select period_start as week_start
+    from ({{ periods_to_as_of('week', ref('stg_ats__applications'), 'applied_at') }}) as periods
 ),
 
 applications as (
