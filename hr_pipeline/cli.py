@@ -37,6 +37,18 @@ def _set_home(home: str | None) -> Path:
     return pipeline_home()
 
 
+def gate_failure_lines(result) -> list[str]:
+    """For each failed check of a run: the check, then each failed expectation with its observed value."""
+    lines = []
+    for evaluation in result.get_asset_check_evaluations():
+        if evaluation.passed:
+            continue
+        key = evaluation.asset_check_key
+        lines.append(f"QUALITY GATE FAILED: {key.asset_key.to_user_string()} / {key.name}")
+        lines += [f"  {value.value}" for value in evaluation.metadata.values() if "FAILED" in str(value.value)]
+    return lines
+
+
 def run_pipeline(home: Path) -> int:
     """Materialise every asset in one process; non-zero when anything, the gate first, fails."""
     import dagster as dg
@@ -49,15 +61,9 @@ def run_pipeline(home: Path) -> int:
         result = build_defs().resolve_job_def(feedback_loop_job.name).execute_in_process(
             instance=instance, raise_on_error=False,
             run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}})
-    failed_checks = [e for e in result.get_asset_check_evaluations() if not e.passed]
-    for evaluation in failed_checks:
-        key = evaluation.asset_check_key
-        print(f"\nQUALITY GATE FAILED: {key.asset_key.to_user_string()} / {key.name}", file=sys.stderr)
-        for label, value in evaluation.metadata.items():
-            if "FAILED" in str(getattr(value, "value", value)):
-                print(f"  {value.value}", file=sys.stderr)
-    if failed_checks:
-        print("Downstream assets were not materialised.", file=sys.stderr)
+    failures = gate_failure_lines(result)
+    if failures:
+        print("\n" + "\n".join(failures) + "\nDownstream assets were not materialised.", file=sys.stderr)
         return 2
     if not result.success:
         print("\nThe run failed; see the log above.", file=sys.stderr)

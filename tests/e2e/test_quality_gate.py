@@ -39,3 +39,11 @@ def test_gate_blocks_the_model_and_everything_after_it(gated_run):
 
 def test_the_other_gated_mart_passes(gated_run):
     assert _evaluation(gated_run, "marts/fct_employee_month").passed
+
+
+def test_cli_report_names_the_failing_check_column_and_completeness(gated_run):
+    from hr_pipeline.cli import gate_failure_lines
+
+    lines = gate_failure_lines(gated_run.result)
+    assert lines[0] == "QUALITY GATE FAILED: marts/fct_decision_outcomes / quality_gate"
+    assert len(lines) == 2 and lines[1].strip().startswith("years_experience completeness 0.9")
