@@ -116,15 +116,17 @@ def load_file(con: duckdb.DuckDBPyConnection, contract: Contract, path: Path, ch
                        FROM rejected""", [str(path)])
 
         stored = [c.name for c in contract.stored_columns]
-        typed = ", ".join(f'{cast[name]} AS "{name}"' for name in stored)
-        key = ", person_key(email) AS person_key" if contract.pseudonymised else ""
-        struct = ", ".join(f'"{name}" := "{name}"' for name in stored + (["person_key"] if key else []))
+        typed = [f'{cast[name]} AS "{name}"' for name in stored]
+        if contract.pseudonymised:
+            stored.append("person_key")
+            typed.append("person_key(email) AS person_key")
+        struct = ", ".join(f'"{name}" := "{name}"' for name in stored)
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE parsed AS
             SELECT *, md5(CAST(struct_pack({struct}) AS VARCHAR)) AS _row_hash FROM (
-                SELECT {typed}{key}, _row_number FROM landed
+                SELECT {', '.join(typed)}, _row_number FROM landed
                 WHERE _row_number NOT IN (SELECT _row_number FROM rejected))""")
-        columns = ", ".join(f'"{name}"' for name in stored + (["person_key"] if key else []))
+        columns = ", ".join(f'"{name}"' for name in stored)
         inserted = con.execute(f"""
             INSERT INTO raw.{contract.table} ({columns}, _extract_date, _source_file, _row_number, _row_hash, _loaded_at)
             SELECT {columns}, CAST(? AS DATE), ?, _row_number, _row_hash, now() FROM parsed

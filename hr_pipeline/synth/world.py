@@ -9,7 +9,7 @@ it lands in.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -17,7 +17,6 @@ import pandas as pd
 from hr_pipeline.ingest.contracts import CHANNELS, EDUCATION, JOB_FAMILIES
 from hr_pipeline.synth.names import EMAIL_DOMAINS, FIRST_NAMES, LAST_NAMES, LOCATIONS, ascii_fold
 
-DAY = pd.Timedelta(days=1)
 
 # Skills candidates write, in the spellings of different systems; the soft ones carry signal.
 TECHNICAL_SKILLS = ("Python", "python3", "Py", "SQL", "Excel", "MS Excel", "Java", "JS", "JavaScript",
@@ -232,11 +231,12 @@ class _Simulator:
         apps["offer_accepted_at"] = apps["offer_at"] + pd.to_timedelta(rng.uniform(1, 6, n), unit="D")
         apps["start_date"] = (apps["offer_accepted_at"] + pd.to_timedelta(rng.integers(14, 43, n), unit="D")).dt.normalize()
 
-        self.emit_hiring(reqs, apps, app_ids)
+        people = self.emit_hiring(reqs, apps, app_ids)
         hires = apps[apps["hired"] & (apps["start_date"] < spec.end)].reset_index(drop=True)
-        return self.onboard(hires)
+        return self.onboard(hires, people)
 
-    def emit_hiring(self, reqs: pd.DataFrame, apps: pd.DataFrame, numbers: np.ndarray) -> None:
+    def emit_hiring(self, reqs: pd.DataFrame, apps: pd.DataFrame, numbers: np.ndarray) -> pd.DataFrame:
+        """Emit the ATS records of one hiring round; returns the candidates' names and e-mails."""
         people = _people(self.rng, "c", numbers)
         candidates = pd.concat([apps[["candidate_id"]], people], axis=1).assign(
             skills=apps["skills"], years_experience=apps["years_experience"], education=apps["education"],
@@ -294,16 +294,16 @@ class _Simulator:
         }))
         truth = apps[["application_id", "candidate_id", "requisition_id", "applied_at", "_p_success", "hired"]]
         self.emit("truth_applications", truth.rename(columns={"_p_success": "p_success"}))
-        self._candidate_people = candidates.set_index("candidate_id")[["first_name", "last_name", "email"]]
+        return candidates.set_index("candidate_id")[["first_name", "last_name", "email"]]
 
-    def onboard(self, hires: pd.DataFrame) -> pd.DataFrame:
+    def onboard(self, hires: pd.DataFrame, candidate_people: pd.DataFrame) -> pd.DataFrame:
         """Turn hires into employees whose first year follows their true success."""
         rng, n = self.rng, len(hires)
         success = rng.random(n) < hires["_p_success"].to_numpy()
         leaves_early = ~success & (rng.random(n) < 0.6)
         exit_days = np.where(leaves_early, rng.uniform(30, 350, n), 370 + self.settled_exit_days(n))
         voluntary = np.where(leaves_early, rng.random(n) < 0.75, rng.random(n) < 0.8)
-        people = self._candidate_people.loc[hires["candidate_id"]].reset_index(drop=True)
+        people = candidate_people.loc[hires["candidate_id"]].reset_index(drop=True)
         emp = self.new_employees(hires["start_date"], hires["job_family"].to_numpy(), people, exit_days, voluntary,
                                  hires["offer_accepted_at"] + pd.to_timedelta(7, unit="D"))
         emp["_hire_success"] = success
