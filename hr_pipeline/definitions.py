@@ -3,12 +3,12 @@
 
 import dagster as dg
 
-from hr_pipeline.ingest.assets import Pseudonymiser, ingest_assets
+from hr_pipeline.ingest.assets import ingest_assets
 from hr_pipeline.ingest.sensor import build_new_extract_sensor
 from hr_pipeline.ml.assets import application_scores, hire_success_model, review_queue
 from hr_pipeline.monitoring.assets import drift_metrics
 from hr_pipeline.quality.checks import dq_results, gate_checks
-from hr_pipeline.resources import Warehouse, pipeline_home
+from hr_pipeline.resources import Pseudonymiser, Warehouse, pipeline_home
 from hr_pipeline.warehouse.dbt import dbt_docs, dbt_resource, review_models, warehouse_models
 
 feedback_loop_job = dg.define_asset_job(

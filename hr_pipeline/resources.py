@@ -25,6 +25,12 @@ def pipeline_home() -> Path:
     return home
 
 
+class Pseudonymiser(dg.ConfigurableResource):
+    """The secret that keys person keys (`HR_PIPELINE_SALT`); without it personal data cannot be loaded."""
+
+    salt: str
+
+
 class WarehouseLockedError(RuntimeError):
     """Another process holds the DuckDB file for writing."""
 

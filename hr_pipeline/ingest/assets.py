@@ -5,19 +5,13 @@ import dagster as dg
 
 from hr_pipeline.ingest.contracts import CONTRACTS, Contract
 from hr_pipeline.ingest.loader import load_entity
-from hr_pipeline.resources import Warehouse
+from hr_pipeline.resources import Pseudonymiser, Warehouse
 
 
 class IngestConfig(dg.Config):
     """Restrict a run to some extract folders (the sensor passes the one that landed)."""
 
     extract_dates: list[str] = []
-
-
-class Pseudonymiser(dg.ConfigurableResource):
-    """The secret that keys person keys; without it personal data cannot be loaded."""
-
-    salt: str
 
 
 def _ingest_asset(contract: Contract) -> dg.AssetsDefinition:

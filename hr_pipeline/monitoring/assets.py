@@ -47,7 +47,10 @@ def drift_metrics(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg
         current_start = current["applied_at"].min()
         report = warehouse.reports_dir / f"drift_{MODEL}_{as_of:%Y-%m-%d}.html"
         context.log.info(f"drift: {len(reference)} reference rows vs {len(current)} current rows")
-        result = compute_drift(reference, current, list(NUMERICAL), list(CATEGORICAL), report)
+        title = (f"Features of {model.version}. Reference: its training window "
+                 f"{model.train_start:%Y-%m-%d} to {model.train_end:%Y-%m-%d}. "
+                 f"Current: applications of the {CURRENT_WINDOW_DAYS} days up to {as_of:%Y-%m-%d}.")
+        result = compute_drift(reference, current, list(NUMERICAL), list(CATEGORICAL), report, title=title)
         run_id = context.run_id
         con.execute(DRIFT_DDL)
         run_at = datetime.now()  # one timestamp for the whole run: BI picks the latest run by it

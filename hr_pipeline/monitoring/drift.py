@@ -56,11 +56,12 @@ def compute_drift(
     html_path: Path,
     max_rows: int = 50_000,
     seed: int = 0,
+    title: str = "",
 ) -> DriftResult:
     """Compare `current` with `reference` on the named features and save the HTML report.
 
     Windows over `max_rows` are sampled with `seed`, so that reruns give the same answer; the
-    report opens with a note saying so. Evidently picks each test from the reference size:
+    report opens with a note saying so, after `title` (what the two windows are). Evidently picks each test from the reference size:
     up to 1,000 rows K-S / chi-square / Z p-values, above that Wasserstein / Jensen-Shannon.
     """
     from evidently import DataDefinition, Dataset, Report
@@ -74,10 +75,9 @@ def compute_drift(
         Dataset.from_pandas(_sample(reference[features], max_rows, seed), data_definition=definition),
     )
 
-    note = " ".join(
-        _describe_window(name, len(frame), max_rows, seed)
-        for name, frame in (("Reference", reference), ("Current", current))
-    )
+    windows = [_describe_window(name, len(frame), max_rows, seed)
+               for name, frame in (("Reference", reference), ("Current", current))]
+    note = " ".join([title, *windows] if title else windows)
     _save_html(snapshot.get_html_str(as_iframe=False), note, html_path)
 
     output = snapshot.dict()
