@@ -40,7 +40,8 @@ def build_pipeline() -> Pipeline:
          list(CATEGORICAL)),
     ])
     # ensemble=False: one model fitted on all training rows, calibrated on out-of-fold predictions.
-    classifier = CalibratedClassifierCV(LogisticRegression(C=0.3, max_iter=1000), method="sigmoid", cv=3, ensemble=False)
+    # Strong regularisation (C=0.1): matured labels are few, a few hundred at most in a small firm.
+    classifier = CalibratedClassifierCV(LogisticRegression(C=0.1, max_iter=1000), method="sigmoid", cv=3, ensemble=False)
     return Pipeline([("encode", encode), ("classify", classifier)])
 
 
