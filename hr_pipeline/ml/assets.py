@@ -22,7 +22,7 @@ CREATE OR REPLACE TABLE ml.application_scores (
 QUEUE_DDL = """
 CREATE OR REPLACE TABLE ml.review_queue (
     application_id VARCHAR, model_version VARCHAR, score DOUBLE, confidence DOUBLE,
-    recommendation VARCHAR, reason VARCHAR, queued_at TIMESTAMP);
+    recommendation VARCHAR, reason VARCHAR, random_sample BOOLEAN, queued_at TIMESTAMP);
 """
 
 
@@ -113,7 +113,7 @@ def review_queue(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.
         con.register("routed", routed)
         con.execute(QUEUE_DDL)
         con.execute("""INSERT INTO ml.review_queue SELECT application_id, model_version, score, confidence,
-                       recommendation, reason, now() FROM routed WHERE reason IS NOT NULL""")
+                       recommendation, reason, random_sample, now() FROM routed WHERE reason IS NOT NULL""")
         counts = dict(con.execute("SELECT reason, count(*) FROM ml.review_queue GROUP BY reason").fetchall())
     queued = sum(counts.values())
     context.log.info(f"{queued} of {len(routed)} scored applications routed to people")

@@ -6,6 +6,7 @@ import duckdb
 import pytest
 
 from hr_pipeline.ingest.contracts import CONTRACTS
+from hr_pipeline.ml.routing import in_random_sample
 
 pytestmark = pytest.mark.e2e
 
@@ -124,6 +125,10 @@ def test_review_queue_routes_low_confidence_and_a_random_sample(default_run):
         unrouted_low = wh.execute("""SELECT count(*) FROM ml.application_scores s
                                      WHERE confidence < 0.70 AND application_id NOT IN
                                      (SELECT application_id FROM ml.review_queue)""").fetchone()[0]
+        scored_ids = [a for (a,) in wh.execute("SELECT application_id FROM ml.application_scores").fetchall()]
+        flagged = {a for (a,) in wh.execute("SELECT application_id FROM ml.review_queue WHERE random_sample").fetchall()}
     assert scored > 20
     assert wrong == 0 and unrouted_low == 0
     assert low + sampled > 0
+    # The random sample goes to a person whatever the confidence, and stays visible whatever the reason.
+    assert flagged and flagged == {a for a in scored_ids if in_random_sample(a)}
