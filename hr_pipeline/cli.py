@@ -99,7 +99,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(f"  dbt docs      {home / 'dbt_docs' / 'index.html'}")
         print(f"  drift report  {reports[-1] if reports else '(none)'}")
         print("  review tables marts.weekly_review, marts.quarterly_review (and ml.review_queue) in the warehouse")
-        print(f"  Dagster UI    DAGSTER_HOME={home / 'dagster'} HR_PIPELINE_HOME={home} dagster dev -w workspace.yaml")
+        print(f"  Dagster UI    DAGSTER_HOME={home / 'dagster'} HR_PIPELINE_HOME={home} {SALT_ENV}={DEMO_SALT} \\\n"
+              "                python3 -m uv run dagster dev -w workspace.yaml")
     return code
 
 
