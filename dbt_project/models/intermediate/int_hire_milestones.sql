@@ -35,18 +35,7 @@ hire_milestones as (
 ),
 
 ratings as (
-    select
-        hire_milestones.hire_id,
-        hire_milestones.milestone_month,
-        reviews.rating,
-        row_number() over (
-            partition by hire_milestones.hire_id, hire_milestones.milestone_month
-            order by reviews.review_date desc, reviews.review_id desc
-        ) as recency
-    from hire_milestones
-    inner join {{ ref('stg_hris__performance_reviews') }} as reviews
-        on reviews.employee_id = hire_milestones.employee_id
-        and reviews.review_date <= hire_milestones.milestone_date
+    {{ latest_rating_as_of('hire_milestones', ['hire_id', 'milestone_month'], 'hire_milestones.milestone_date') }}
 ),
 
 assessed as (
@@ -67,7 +56,6 @@ assessed as (
     left join ratings
         on ratings.hire_id = hire_milestones.hire_id
         and ratings.milestone_month = hire_milestones.milestone_month
-        and ratings.recency = 1
 ),
 
 outcomes as (

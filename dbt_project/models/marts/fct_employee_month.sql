@@ -44,18 +44,7 @@ timesheets as (
 ),
 
 ratings as (
-    select
-        employee_months.employee_id,
-        employee_months.month_start,
-        reviews.rating,
-        row_number() over (
-            partition by employee_months.employee_id, employee_months.month_start
-            order by reviews.review_date desc, reviews.review_id desc
-        ) as recency
-    from employee_months
-    inner join {{ ref('stg_hris__performance_reviews') }} as reviews
-        on reviews.employee_id = employee_months.employee_id
-        and reviews.review_date <= {{ dbt.last_day('employee_months.month_start', 'month') }}
+    {{ latest_rating_as_of('employee_months', ['employee_id', 'month_start'], dbt.last_day('employee_months.month_start', 'month')) }}
 )
 
 select
@@ -82,4 +71,3 @@ left join timesheets
 left join ratings
     on ratings.employee_id = employee_months.employee_id
     and ratings.month_start = employee_months.month_start
-    and ratings.recency = 1
