@@ -44,13 +44,14 @@ def hire_success_model(context: dg.AssetExecutionContext, warehouse: Warehouse) 
     with warehouse.connect() as con:
         frame = con.execute(feature_select("hired AND matured_12m AND hire_success IS NOT NULL",
                                        extra=("application_id", "decided_at", LABEL))).df()
-        existing = registry.find_by_fingerprint(con, MODEL, fingerprint(frame))
+        data_fingerprint = fingerprint(frame)
+        existing = registry.find_by_fingerprint(con, MODEL, data_fingerprint)
         if existing:
             context.log.info(f"training data unchanged: keeping {existing.version} ({existing.status})")
             return dg.MaterializeResult(metadata={"version": existing.version, "status": existing.status,
                                                   "holdout_auc": existing.holdout_auc, "retrained": False})
         context.log.info(f"training {MODEL} on {len(frame)} matured decisions")
-        trained = train(frame)
+        trained = train(frame, data_fingerprint)
         version = registry.next_version(con, MODEL)
         artifact = warehouse.models_dir / f"{version}.joblib"
         joblib.dump(trained.pipeline, artifact)

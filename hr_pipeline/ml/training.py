@@ -51,8 +51,9 @@ def fingerprint(frame: pd.DataFrame) -> str:
     return hashlib.sha256(digest.to_numpy().tobytes()).hexdigest()
 
 
-def train(frame: pd.DataFrame) -> TrainedModel:
-    """`frame`: one row per matured hire, ordered by `decided_at`, with the features and the label.
+def train(frame: pd.DataFrame, data_fingerprint: str) -> TrainedModel:
+    """`frame`: one row per matured hire, ordered by `decided_at`, with the features and the label;
+    `data_fingerprint`: its `fingerprint`, already computed by the caller to look for an existing version.
 
     The newest quarter of decisions is held out, never a random split: the model is judged on
     decisions it could not have seen.
@@ -76,7 +77,7 @@ def train(frame: pd.DataFrame) -> TrainedModel:
         pipeline=pipeline, metrics=metrics,
         train_window=(train_part["decided_at"].min(), train_part["decided_at"].max()),
         holdout_window=(holdout["decided_at"].min(), holdout["decided_at"].max()),
-        n_train=len(train_part), n_holdout=len(holdout), fingerprint=fingerprint(frame),
+        n_train=len(train_part), n_holdout=len(holdout), fingerprint=data_fingerprint,
         job_families=sorted(train_part["job_family"].dropna().unique().tolist()),
     )
 
