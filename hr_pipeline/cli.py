@@ -9,8 +9,10 @@ import sys
 from datetime import date, timedelta
 from pathlib import Path
 
+from hr_pipeline.ingest.contracts import render_markdown
 from hr_pipeline.ingest.pseudonymise import DEMO_SALT, SALT_ENV
 from hr_pipeline.resources import HOME_ENV
+from hr_pipeline.warehouse.sources import render_raw_sources
 
 DEMO_DRIFT_WEEKS_BEFORE_AS_OF = 39
 
@@ -104,6 +106,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return code
 
 
+def cmd_contract(args: argparse.Namespace) -> int:
+    print(render_raw_sources() if args.dbt_sources else render_markdown(), end="")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hr-pipeline", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -124,6 +131,10 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=text)
         p.add_argument("--home", default=None, help=f"pipeline home (default ${HOME_ENV} or ./.hr_pipeline)")
         p.set_defaults(func=func)
+
+    contract = sub.add_parser("contract", help="print the extract contract as Markdown tables")
+    contract.add_argument("--dbt-sources", action="store_true", help="print it as the dbt `raw` source instead")
+    contract.set_defaults(func=cmd_contract)
     return parser
 
 

@@ -1,10 +1,11 @@
-"""One Dagster asset per landing entity, each loading its pending files into `raw.<table>`."""
+"""One Dagster multi-asset per source system: it loads the system's pending extract folders, one
+transaction each, and materialises one `raw/<table>` asset per entity."""
 
 
 import dagster as dg
 
-from hr_pipeline.ingest.contracts import CONTRACTS, Contract
-from hr_pipeline.ingest.loader import load_entity
+from hr_pipeline.ingest.contracts import SYSTEMS, contracts_of
+from hr_pipeline.ingest.loader import FileLoad, load_system
 from hr_pipeline.resources import Pseudonymiser, Warehouse
 
 
@@ -14,32 +15,60 @@ class IngestConfig(dg.Config):
     extract_dates: list[str] = []
 
 
-def _ingest_asset(contract: Contract) -> dg.AssetsDefinition:
-    @dg.asset(
-        key=["raw", contract.table],
+def _entity_metadata(loads: list[FileLoad], total: int) -> dict:
+    quarantined_files = [load.message for load in loads if load.status == "quarantined"]
+    unknown = sorted({col for load in loads for col in load.unknown_columns})
+    return {
+        "files_loaded": sum(load.status == "loaded" for load in loads),
+        "files_quarantined": len(quarantined_files),
+        "rows_in_files": sum(load.rows_in_file or 0 for load in loads),
+        "rows_loaded": sum(load.rows_loaded for load in loads),
+        "rows_duplicate": sum(load.rows_duplicate for load in loads),
+        "rows_quarantined": sum(load.rows_quarantined for load in loads),
+        "unknown_columns": ", ".join(unknown) or "none",
+        "values_not_allowed": sum(load.values_not_allowed for load in loads),
+        "quarantined_files": dg.MetadataValue.md("\n".join(f"- {m}" for m in quarantined_files) or "none"),
+        "dagster/row_count": total,
+    }
+
+
+def _ingest_system(system: str) -> dg.AssetsDefinition:
+    contracts = contracts_of(system)
+
+    @dg.multi_asset(
+        name=f"ingest_{system}",
         group_name="ingest",
-        description=f"{contract.description} Loaded from `landing/{contract.system}/<extract_date>/"
-                    f"{contract.file_name}`; every version kept once, personal data pseudonymised.",
-        kinds={"duckdb", "python"},
-        metadata={"dagster/table_name": f"raw.{contract.table}"},
+        specs=[dg.AssetSpec(
+            ["raw", c.table],
+            description=f"{c.description} Loaded from `landing/{system}/<extract_date>/{c.file_name}`; every "
+                        "version kept once, personal data pseudonymised, protected attributes kept apart.",
+            kinds={"duckdb", "python"},
+            metadata={"dagster/table_name": f"raw.{c.table}"},
+        ) for c in contracts],
+        description=f"Loads each new {system} extract folder in one transaction.",
     )
     def _load(context: dg.AssetExecutionContext, config: IngestConfig, warehouse: Warehouse,
-              pseudonymiser: Pseudonymiser) -> dg.MaterializeResult:
+              pseudonymiser: Pseudonymiser):
         with warehouse.connect() as con:
-            result = load_entity(con, warehouse.landing_dir, contract, pseudonymiser.salt,
-                                 config.extract_dates or None)
-            total = con.execute(f"SELECT count(*) FROM raw.{contract.table}").fetchone()[0]
-        context.log.info(f"{contract.table}: {result.files} new files, {result.rows_loaded} rows loaded")
-        return dg.MaterializeResult(metadata={
-            "files_loaded": result.files,
-            "rows_in_files": result.rows_in_files,
-            "rows_loaded": result.rows_loaded,
-            "rows_duplicate": result.rows_duplicate,
-            "rows_quarantined": result.rows_quarantined,
-            "dagster/row_count": total,
-        })
+            loads = load_system(con, warehouse.landing_dir, system, pseudonymiser.salt, config.extract_dates or None)
+            totals = {c.table: con.execute(f"SELECT count(*) FROM raw.{c.table}").fetchall()[0][0] for c in contracts}
+        for load in loads:
+            if load.status == "quarantined":
+                context.log.warning(f"quarantined whole file: {load.message}")
+                continue
+            if load.unknown_columns:
+                context.log.warning(f"{load.source_file}: unknown column(s) {', '.join(load.unknown_columns)} "
+                                    "kept in _extra")
+            if load.values_not_allowed:
+                context.log.warning(f"{load.source_file}: {load.values_not_allowed} category values outside the "
+                                    "contract's allowed values (loaded as sent)")
+        context.log.info(f"{system}: {len({load.source_file.rsplit('/', 2)[-2] for load in loads})} extract folders, "
+                         f"{sum(load.rows_loaded for load in loads)} new rows")
+        for c in contracts:
+            yield dg.MaterializeResult(asset_key=["raw", c.table], metadata=_entity_metadata(
+                [load for load in loads if load.table == c.table], totals[c.table]))
 
     return _load
 
 
-ingest_assets = [_ingest_asset(c) for c in CONTRACTS]
+ingest_assets = [_ingest_system(system) for system in SYSTEMS]

@@ -1,26 +1,59 @@
-"""The extract contract, kept as data: one entry per landing entity.
+"""The extract contract, kept as data: one entry per landing entity, one dialect per source system.
 
-The generator writes to it, the loader parses and validates by it, and the raw tables take their
-shape from it, so the three can never disagree about a column.
+The generator writes by it, the loader parses and validates by it, the raw tables take their
+shape from it and `docs/extract-contract.md` is rendered from it, so none of them can disagree
+about a column.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-# Landing-file format per source system (vendor-like: ATS exports JSON lines, HRIS CSV,
-# time tracking Parquet).
-SYSTEM_FORMATS = {"ats": "jsonl", "hris": "csv", "timetracking": "parquet"}
+
+@dataclass(frozen=True)
+class Dialect:
+    """How one source system writes its files (vendor-like, as real exports are)."""
+
+    file_format: str  # jsonl | csv | parquet
+    delimiter: str = ","
+    decimal: str = "."
+    date_formats: tuple[str, ...] = ("%Y-%m-%d",)  # accepted strptime formats, first = the usual one
+    timestamp_formats: tuple[str, ...] = ("%Y-%m-%dT%H:%M:%S",)
+
+    @property
+    def describe(self) -> str:
+        if self.file_format == "parquet":
+            return "Parquet, typed columns"
+        if self.file_format == "jsonl":
+            return "JSON lines (one object per line, nested objects and lists), UTF-8"
+        return f"CSV, UTF-8, separator `{self.delimiter}`, decimal `{self.decimal}`, header row"
+
+
+DIALECTS = {
+    "ats": Dialect("jsonl", date_formats=("%Y-%m-%d", "%d/%m/%Y"),
+                   timestamp_formats=("%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%d/%m/%Y %H:%M")),
+    "hris": Dialect("csv", delimiter=";", decimal=",", date_formats=("%d.%m.%Y", "%Y-%m-%d", "%d/%m/%Y"),
+                    timestamp_formats=("%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%Y-%m-%dT%H:%M:%S")),
+    "timetracking": Dialect("parquet"),
+}
 
 
 @dataclass(frozen=True)
 class Column:
     name: str
     type: str  # DuckDB type the raw layer stores
+    description: str = ""
     required: bool = True  # must be present as a column in every file
     nullable: bool = True
     allowed: tuple[str, ...] = ()  # allowed values of a category (after trim + lower-case)
-    personal: bool = False  # personal data: pseudonymised or dropped before the warehouse
+    personal: bool = False  # names, e-mail, phone: never stored (the e-mail becomes `person_key`)
+    protected: bool = False  # gender, age band, ethnicity: stored apart, read only by the fairness audit
+    free_text: bool = False  # scrubbed of e-mail addresses and phone numbers before storing
+    path: str = ""  # where the value sits in a nested (JSON) record, dotted; default: the name
+
+    @property
+    def source_path(self) -> str:
+        return self.path or self.name
 
 
 @dataclass(frozen=True)
@@ -31,16 +64,20 @@ class Contract:
     updated_at: str
     columns: tuple[Column, ...]
     description: str = ""
-    critical: tuple[str, ...] = field(default=())
+    critical: tuple[str, ...] = field(default=())  # attributes the quality gate holds to 95 % completeness
 
     @property
     def table(self) -> str:
-        """Raw table name inside the `raw` schema."""
+        """Table name inside the `raw` (and, for protected attributes, `protected`) schema."""
         return f"{self.system}_{self.entity}"
 
     @property
+    def dialect(self) -> Dialect:
+        return DIALECTS[self.system]
+
+    @property
     def file_format(self) -> str:
-        return SYSTEM_FORMATS[self.system]
+        return self.dialect.file_format
 
     @property
     def file_name(self) -> str:
@@ -52,122 +89,192 @@ class Contract:
 
     @property
     def stored_columns(self) -> tuple[Column, ...]:
-        """Columns that reach the warehouse: personal ones are dropped (an e-mail becomes
-        `person_key` instead)."""
-        return tuple(c for c in self.columns if not c.personal)
+        """Columns that reach `raw.<table>`: personal and protected ones stay out."""
+        return tuple(c for c in self.columns if not (c.personal or c.protected))
+
+    @property
+    def protected_columns(self) -> tuple[Column, ...]:
+        return tuple(c for c in self.columns if c.protected)
 
     @property
     def pseudonymised(self) -> bool:
         return "email" in self.personal_columns
 
 
-def _c(name: str, type_: str = "VARCHAR", **kw) -> Column:
-    return Column(name, type_, **kw)
+def _c(name: str, type_: str = "VARCHAR", description: str = "", **kw) -> Column:
+    return Column(name, type_, description, **kw)
 
 
 STAGES = ("applied", "screening", "interview", "offer", "hired", "rejected", "withdrawn")
 CHANNELS = ("referral", "job_board", "agency", "career_site", "linkedin")
 EDUCATION = ("none", "vocational", "bachelor", "master", "phd")
 JOB_FAMILIES = ("engineering", "sales", "customer_service", "operations", "finance", "hr")
+CUSTOMER_FACING_FAMILIES = ("sales", "customer_service")
+GENDERS = ("female", "male", "non_binary", "undisclosed")
+AGE_BANDS = ("under_25", "25_34", "35_44", "45_54", "55_plus", "undisclosed")
+ETHNICITIES = ("majority", "minority", "undisclosed")
+REASON_CODES = ("agrees_with_ai", "communication", "experience_mismatch", "skills_gap", "culture_add", "other")
+OFFER_STATUSES = ("pending", "accepted", "declined")
+JOB_CHANGE_TYPES = ("promotion", "transfer", "band_change")
+SALARY_BANDS = ("b1", "b2", "b3", "b4", "b5")
+
+
+def _updated(what: str = "record") -> Column:
+    return _c("updated_at", "TIMESTAMP", f"When the source system last changed the {what}; orders the versions.",
+              nullable=False)
+
+
+_PROTECTED = (
+    _c("gender", description="Self-identified gender (voluntary).", allowed=GENDERS, protected=True,
+       required=False, path="demographics.gender"),
+    _c("age_band", description="Age band (voluntary).", allowed=AGE_BANDS, protected=True,
+       required=False, path="demographics.age_band"),
+    _c("ethnicity", description="Self-identified ethnic group (voluntary).", allowed=ETHNICITIES, protected=True,
+       required=False, path="demographics.ethnicity"),
+)
+
+
+def _flat(columns: tuple[Column, ...]) -> tuple[Column, ...]:
+    """The same columns in a flat (CSV) file, where nothing is nested."""
+    return tuple(Column(**{**c.__dict__, "path": ""}) for c in columns)
+
 
 CONTRACTS: tuple[Contract, ...] = (
+    # -- ATS: JSON lines -------------------------------------------------------------------------
     Contract(
         "ats", "requisitions", "requisition_id", "updated_at",
         (
-            _c("requisition_id", nullable=False),
-            _c("job_title"),
-            _c("job_family", allowed=JOB_FAMILIES),
-            _c("department"),
-            _c("location"),
-            _c("required_skills", "VARCHAR[]"),
-            _c("opened_at", "DATE"),
-            _c("closed_at", "DATE"),
-            _c("updated_at", "TIMESTAMP", nullable=False),
+            _c("requisition_id", description="Requisition identifier in the ATS.", nullable=False),
+            _c("job_title", description="Title of the advertised job."),
+            _c("job_family", description="Job family of the role.", allowed=JOB_FAMILIES),
+            _c("department", description="Department the role belongs to."),
+            _c("location", description="Work location of the role."),
+            _c("required_skills", "VARCHAR[]", "Skills the requisition asks for, as the ATS spells them."),
+            _c("opened_at", "DATE", "Date the requisition was opened."),
+            _c("closed_at", "DATE", "Date the requisition was filled; empty while open."),
+            _updated("requisition"),
         ),
         "Open and closed job requisitions with the skills they require.",
     ),
     Contract(
         "ats", "candidates", "candidate_id", "updated_at",
         (
-            _c("candidate_id", nullable=False),
-            _c("first_name", personal=True),
-            _c("last_name", personal=True),
-            _c("email", personal=True),
-            _c("skills"),
-            _c("years_experience", "DOUBLE"),
-            _c("education", allowed=EDUCATION),
-            _c("international_experience", "BOOLEAN"),
-            _c("source_channel", allowed=CHANNELS),
-            _c("updated_at", "TIMESTAMP", nullable=False),
+            _c("candidate_id", description="Candidate identifier in the ATS.", nullable=False),
+            _c("first_name", description="Given name.", personal=True, path="contact.first_name"),
+            _c("last_name", description="Family name.", personal=True, path="contact.last_name"),
+            _c("email", description="E-mail address; becomes the keyed-hash `person_key`.", personal=True,
+               path="contact.email"),
+            _c("phone", description="Phone number.", personal=True, required=False, path="contact.phone"),
+            _c("city", description="City the candidate lives in.", path="profile.city"),
+            _c("years_experience", "DOUBLE", "Years of work experience the candidate reported.",
+               path="profile.years_experience"),
+            _c("education", description="Highest education level.", allowed=EDUCATION, path="profile.education"),
+            _c("grade_average", "DOUBLE", "Grade average of the highest degree, 1.0 (lowest pass) to 4.0 (best).",
+               path="profile.grade_average"),
+            _c("international_experience", "BOOLEAN", "Has worked or studied abroad.",
+               path="profile.international_experience"),
+            _c("skills", "VARCHAR[]", "Skills as the candidate wrote them, free text, one list entry each."),
+            _c("source_channel", description="Channel the candidate came through.", allowed=CHANNELS,
+               path="source.channel"),
+            *_PROTECTED,
+            _updated("candidate"),
         ),
-        "People who applied; skills are free text as the candidate wrote them.",
+        "People who applied, with their profile, free-text skills and (voluntary) demographics.",
         critical=("years_experience", "education", "international_experience", "source_channel"),
     ),
     Contract(
         "ats", "applications", "application_id", "updated_at",
         (
-            _c("application_id", nullable=False),
-            _c("candidate_id", nullable=False),
-            _c("requisition_id", nullable=False),
-            _c("applied_at", "TIMESTAMP"),
-            _c("stage", allowed=STAGES),
-            _c("updated_at", "TIMESTAMP", nullable=False),
+            _c("application_id", description="Application identifier in the ATS.", nullable=False),
+            _c("candidate_id", description="The candidate who applied.", nullable=False),
+            _c("requisition_id", description="The requisition applied to.", nullable=False),
+            _c("applied_at", "TIMESTAMP", "When the application was created."),
+            _c("stage", description="Current stage of the application.", allowed=STAGES),
+            _updated("application"),
         ),
         "One application of a candidate to a requisition; a new version each time its stage changes.",
     ),
     Contract(
+        "ats", "stage_events", "event_id", "entered_at",
+        (
+            _c("event_id", description="Stage-transition identifier.", nullable=False),
+            _c("application_id", description="The application that moved.", nullable=False),
+            _c("from_stage", description="Stage left; empty for the first event.", allowed=STAGES),
+            _c("to_stage", description="Stage entered.", allowed=STAGES),
+            _c("entered_at", "TIMESTAMP", "When the application entered `to_stage`.", nullable=False),
+        ),
+        "Every stage transition of every application, with its timestamp.",
+    ),
+    Contract(
         "ats", "ai_recommendations", "recommendation_id", "recommended_at",
         (
-            _c("recommendation_id", nullable=False),
-            _c("application_id", nullable=False),
-            _c("model_version"),
-            _c("score", "DOUBLE"),
-            _c("confidence", "DOUBLE"),
-            _c("recommendation", allowed=("advance", "reject")),
-            _c("routed_to_human", "BOOLEAN"),
-            _c("random_sample", "BOOLEAN"),
-            _c("recommended_at", "TIMESTAMP", nullable=False),
+            _c("recommendation_id", description="Recommendation identifier.", nullable=False),
+            _c("application_id", description="The application scored.", nullable=False),
+            _c("model_version", description="Version of the screening model that scored it."),
+            _c("score", "DOUBLE", "The model's probability that the candidate should advance."),
+            _c("confidence", "DOUBLE", "max(score, 1 - score)."),
+            _c("recommendation", description="What the model recommended.", allowed=("advance", "reject")),
+            _c("routed_to_human", "BOOLEAN", "Sent to a person (low confidence or random sample)."),
+            _c("random_sample", "BOOLEAN", "Drawn into the 10 % random sample for human review."),
+            _c("recommended_at", "TIMESTAMP", "When the model scored the application.", nullable=False),
         ),
-        "What the deployed screening model recommended for each application, and whether it was routed to a person.",
+        "What the deployed screening model recommended for each application, and whether a person reviewed it.",
     ),
     Contract(
         "ats", "recruiter_decisions", "decision_id", "decided_at",
         (
-            _c("decision_id", nullable=False),
-            _c("application_id", nullable=False),
-            _c("decision", allowed=("advance", "reject")),
-            _c("overrides_ai", "BOOLEAN"),
-            _c("reason_code"),
-            _c("reason_text"),
-            _c("decided_at", "TIMESTAMP", nullable=False),
+            _c("decision_id", description="Decision identifier.", nullable=False),
+            _c("application_id", description="The application decided.", nullable=False),
+            _c("decision", description="The recruiter's screening decision.", allowed=("advance", "reject")),
+            _c("overrides_ai", "BOOLEAN", "The decision differs from the AI recommendation."),
+            _c("reason_code", description="Why, as a code.", allowed=REASON_CODES),
+            _c("reason_text", description="Why, in the recruiter's words; scrubbed of e-mails and phone numbers.",
+               free_text=True),
+            _c("decided_at", "TIMESTAMP", "When the recruiter decided.", nullable=False),
         ),
         "The recruiter's screening decision on an application, with the reason when it overrides the AI.",
     ),
     Contract(
+        "ats", "offers", "offer_id", "updated_at",
+        (
+            _c("offer_id", description="Offer identifier.", nullable=False),
+            _c("application_id", description="The application the offer answers.", nullable=False),
+            _c("sent_at", "TIMESTAMP", "When the offer was sent."),
+            _c("responded_at", "TIMESTAMP", "When the candidate accepted or declined; empty while pending."),
+            _c("status", description="Where the offer stands.", allowed=OFFER_STATUSES),
+            _c("salary_band", description="Salary band offered.", allowed=SALARY_BANDS),
+            _updated("offer"),
+        ),
+        "Offers sent to candidates, a new version when the candidate answers.",
+    ),
+    Contract(
         "ats", "hires", "hire_id", "updated_at",
         (
-            _c("hire_id", nullable=False),
-            _c("application_id", nullable=False),
-            _c("offer_accepted_at", "TIMESTAMP"),
-            _c("start_date", "DATE"),
-            _c("updated_at", "TIMESTAMP", nullable=False),
+            _c("hire_id", description="Hire identifier.", nullable=False),
+            _c("application_id", description="The application that became a hire.", nullable=False),
+            _c("offer_accepted_at", "TIMESTAMP", "When the offer was accepted."),
+            _c("start_date", "DATE", "First working day."),
+            _updated("hire"),
         ),
         "Accepted offers: which application became a hire and when the person starts.",
     ),
+    # -- HRIS: European CSV ----------------------------------------------------------------------
     Contract(
         "hris", "employees", "employee_id", "updated_at",
         (
-            _c("employee_id", nullable=False),
-            _c("first_name", personal=True),
-            _c("last_name", personal=True),
-            _c("email", personal=True),
-            _c("hire_date", "DATE"),
-            _c("department"),
-            _c("job_family", allowed=JOB_FAMILIES),
-            _c("location"),
-            _c("manager_id"),
-            _c("salary_band"),
-            _c("updated_at", "TIMESTAMP", nullable=False),
+            _c("employee_id", description="Employee identifier in the HRIS.", nullable=False),
+            _c("first_name", description="Given name.", personal=True),
+            _c("last_name", description="Family name.", personal=True),
+            _c("email", description="Work or private e-mail used in recruiting; becomes `person_key`.", personal=True),
+            _c("phone", description="Phone number.", personal=True, required=False),
+            *_flat(_PROTECTED),
+            _c("hire_date", "DATE", "First working day."),
+            _c("department", description="Department."),
+            _c("job_family", description="Job family.", allowed=JOB_FAMILIES),
+            _c("location", description="Work location."),
+            _c("manager_id", description="Employee identifier of the line manager."),
+            _c("salary_band", description="Salary band.", allowed=SALARY_BANDS),
+            _updated("employee record"),
         ),
         "HR master data, one version per change of an employee record.",
         critical=("hire_date", "department", "job_family"),
@@ -175,50 +282,150 @@ CONTRACTS: tuple[Contract, ...] = (
     Contract(
         "hris", "terminations", "termination_id", "updated_at",
         (
-            _c("termination_id", nullable=False),
-            _c("employee_id", nullable=False),
-            _c("termination_date", "DATE"),
-            _c("termination_type", allowed=("voluntary", "involuntary")),
-            _c("reason"),
-            _c("updated_at", "TIMESTAMP", nullable=False),
+            _c("termination_id", description="Termination identifier.", nullable=False),
+            _c("employee_id", description="The employee who left.", nullable=False),
+            _c("termination_date", "DATE", "Last working day."),
+            _c("termination_type", description="Who ended the employment.", allowed=("voluntary", "involuntary")),
+            _c("reason", description="Reason category."),
+            _updated("termination"),
         ),
-        "Exits, voluntary or involuntary.",
+        "Exits, voluntary or involuntary; may arrive weeks after the exit.",
     ),
     Contract(
         "hris", "performance_reviews", "review_id", "updated_at",
         (
-            _c("review_id", nullable=False),
-            _c("employee_id", nullable=False),
-            _c("review_date", "DATE"),
-            _c("rating", "INTEGER"),
-            _c("updated_at", "TIMESTAMP", nullable=False),
+            _c("review_id", description="Review identifier.", nullable=False),
+            _c("employee_id", description="The employee reviewed.", nullable=False),
+            _c("review_date", "DATE", "Date of the review."),
+            _c("rating", "INTEGER", "Overall rating, 1 (poor) to 5 (outstanding)."),
+            _updated("review"),
         ),
-        "Performance ratings on a 1-5 scale, twice a year.",
+        "Performance ratings on a 1-5 scale, twice a year; may arrive weeks after the review.",
     ),
+    Contract(
+        "hris", "employee_skills", "employee_skill_id", "updated_at",
+        (
+            _c("employee_skill_id", description="Skill-record identifier.", nullable=False),
+            _c("employee_id", description="The employee.", nullable=False),
+            _c("skill", description="Skill as the HRIS spells it."),
+            _c("proficiency", "INTEGER", "Assessed proficiency, 1 (basic) to 5 (expert)."),
+            _c("assessed_at", "DATE", "Date of the assessment."),
+            _updated("skill record"),
+        ),
+        "Skills of employees with an assessed proficiency.",
+    ),
+    Contract(
+        "hris", "trainings", "training_id", "updated_at",
+        (
+            _c("training_id", description="Training identifier.", nullable=False),
+            _c("employee_id", description="The employee trained.", nullable=False),
+            _c("course", description="Course title."),
+            _c("hours", "DOUBLE", "Length of the course in hours."),
+            _c("completed_at", "DATE", "Date the course was completed."),
+            _updated("training record"),
+        ),
+        "Completed trainings.",
+    ),
+    Contract(
+        "hris", "job_changes", "job_change_id", "updated_at",
+        (
+            _c("job_change_id", description="Job-change identifier.", nullable=False),
+            _c("employee_id", description="The employee.", nullable=False),
+            _c("change_date", "DATE", "Date the change took effect."),
+            _c("change_type", description="Kind of change.", allowed=JOB_CHANGE_TYPES),
+            _c("new_job_family", description="Job family after the change.", allowed=JOB_FAMILIES),
+            _c("new_salary_band", description="Salary band after the change.", allowed=SALARY_BANDS),
+            _updated("job change"),
+        ),
+        "Promotions, transfers and band changes.",
+    ),
+    Contract(
+        "hris", "engagement_surveys", "response_id", "updated_at",
+        (
+            _c("response_id", description="Survey-response identifier.", nullable=False),
+            _c("employee_id", description="The employee who answered.", nullable=False),
+            _c("survey_date", "DATE", "Date of the survey wave."),
+            _c("engagement_score", "DOUBLE", "Engagement index, 1.0 (low) to 5.0 (high)."),
+            _c("enps", "INTEGER", "Answer to 'would you recommend us as an employer', 0 to 10."),
+            _updated("response"),
+        ),
+        "Quarterly engagement-survey answers.",
+    ),
+    # -- Time tracking: Parquet ------------------------------------------------------------------
     Contract(
         "timetracking", "timesheets", "timesheet_id", "updated_at",
         (
-            _c("timesheet_id", nullable=False),
-            _c("employee_id", nullable=False),
-            _c("week_start", "DATE"),
-            _c("hours_worked", "DOUBLE"),
-            _c("overtime_hours", "DOUBLE"),
-            _c("sick_days", "DOUBLE"),
-            _c("vacation_days", "DOUBLE"),
-            _c("updated_at", "TIMESTAMP", nullable=False),
+            _c("timesheet_id", description="Timesheet identifier.", nullable=False),
+            _c("employee_id", description="The employee.", nullable=False),
+            _c("week_start", "DATE", "Monday of the week."),
+            _c("hours_worked", "DOUBLE", "Hours worked in the week, overtime included."),
+            _c("overtime_hours", "DOUBLE", "Hours beyond the contract."),
+            _c("sick_days", "DOUBLE", "Days off sick."),
+            _c("vacation_days", "DOUBLE", "Days of vacation."),
+            _updated("timesheet"),
         ),
         "Weekly hours per employee.",
     ),
 )
 
 CONTRACTS_BY_TABLE = {c.table: c for c in CONTRACTS}
+SYSTEMS = tuple(DIALECTS)
 
 # Columns every raw table carries besides the contract's stored columns.
 LINEAGE_COLUMNS = (
     ("person_key", "VARCHAR"),  # only on pseudonymised entities
+    ("_extra", "JSON"),  # columns the contract does not know, kept (scrubbed) and reported
     ("_extract_date", "DATE"),
     ("_source_file", "VARCHAR"),
     ("_row_number", "BIGINT"),
-    ("_row_hash", "VARCHAR"),
+    ("_row_hash", "UHUGEINT"),
     ("_loaded_at", "TIMESTAMP"),
 )
+
+
+def contracts_of(system: str) -> tuple[Contract, ...]:
+    return tuple(c for c in CONTRACTS if c.system == system)
+
+
+def render_markdown() -> str:
+    """The contract as the tables in `docs/extract-contract.md` (`hr-pipeline contract` prints it)."""
+    lines = [
+        "# The extract contract",
+        "",
+        "Rendered from `hr_pipeline/ingest/contracts.py` by `hr-pipeline contract > docs/extract-contract.md`;",
+        "a test fails when this file and the code disagree.",
+        "",
+        "Each source system drops one folder per extract, `landing/<system>/<YYYY-MM-DD>/`, holding one",
+        "file per entity. Extracts are deltas: every record created or changed since the last one, with",
+        "`updated_at`. A file without a required column, or one that cannot be read, is quarantined whole;",
+        "a row with a value that does not parse goes to `raw.quarantine` and the rest loads. Columns the",
+        "contract does not know are kept in `_extra` (scrubbed) and reported as a warning.",
+        "",
+        "Flags: **key** = the entity's key; **req** = the column must be in every file; **not null** = a",
+        "row without a value is quarantined; **personal** = never stored (the e-mail becomes `person_key`,",
+        "an HMAC-SHA256 of the normalised address); **protected** = stored only in `protected.<table>`,",
+        "read only by the fairness audit; **scrubbed** = e-mail addresses and phone numbers removed.",
+        "",
+        "## Dialects",
+        "",
+        "| system | file | dates | timestamps |",
+        "|---|---|---|---|",
+    ]
+    for system, d in DIALECTS.items():
+        dates = ", ".join(f"`{f}`" for f in d.date_formats) if d.file_format != "parquet" else "typed"
+        stamps = ", ".join(f"`{f}`" for f in d.timestamp_formats) if d.file_format != "parquet" else "typed"
+        lines.append(f"| {system} | {d.describe} | {dates} | {stamps} |")
+    for contract in CONTRACTS:
+        lines += ["", f"## {contract.system}.{contract.entity}", "",
+                  f"{contract.description} File `{contract.file_name}`, key `{contract.key}`, versions ordered by "
+                  f"`{contract.updated_at}`"
+                  + (f"; critical attributes (quality gate): {', '.join(f'`{c}`' for c in contract.critical)}."
+                     if contract.critical else "."),
+                  "", "| column | type | source field | flags | allowed values | description |", "|---|---|---|---|---|---|"]
+        for c in contract.columns:
+            flags = [flag for flag, on in (("key", c.name == contract.key), ("req", c.required),
+                                           ("not null", not c.nullable), ("personal", c.personal),
+                                           ("protected", c.protected), ("scrubbed", c.free_text)) if on]
+            lines.append(f"| `{c.name}` | {c.type} | `{c.source_path}` | {', '.join(flags)} | "
+                         f"{', '.join(c.allowed)} | {c.description} |")
+    return "\n".join(lines) + "\n"

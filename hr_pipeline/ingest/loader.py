@@ -1,9 +1,12 @@
-"""Load landing files into `raw.<system>_<entity>`: parse by contract, pseudonymise, keep every
-version once.
+"""Load extract folders into `raw.<system>_<entity>`: parse by contract, pseudonymise, keep every
+version once, lose nothing.
 
-Each file loads in one transaction and is logged with its checksum in `raw.ingest_log`, so a crash
-leaves the warehouse as it was and loading the same file again changes nothing. A field that does
-not parse sends its row to `raw.quarantine` (file, row, field, value, reason); the rest loads.
+One extract folder (`landing/<system>/<date>/`) loads in one transaction and each file is logged
+with its checksum in `raw.ingest_log`: a crash leaves the warehouse as it was, and loading the same
+folder again changes nothing. A row whose field does not parse goes to `raw.quarantine` (file,
+row, field, value, reason) and the rest of the file loads; a file that cannot be read or lacks a
+required column is quarantined whole. Protected attributes go to `protected.<table>`, apart from
+everything a model reads.
 """
 
 from __future__ import annotations
@@ -15,162 +18,276 @@ from pathlib import Path
 
 import duckdb
 
-from hr_pipeline.ingest.contracts import CONTRACTS, LINEAGE_COLUMNS, Contract
+from hr_pipeline.ingest.contracts import CONTRACTS, LINEAGE_COLUMNS, Contract, contracts_of
+from hr_pipeline.ingest.parsing import expected, ident, parse_sql, present_sql, quote, raw_value_sql, read_sql, scrub_sql
 from hr_pipeline.ingest.pseudonymise import register_person_key
 
 log = logging.getLogger(__name__)
 
 DDL = """
 CREATE SCHEMA IF NOT EXISTS raw;
+CREATE SCHEMA IF NOT EXISTS protected;
 CREATE TABLE IF NOT EXISTS raw.ingest_log (
-    source_file VARCHAR, system VARCHAR, entity VARCHAR, extract_date DATE, checksum VARCHAR,
+    source_file VARCHAR, system VARCHAR, entity VARCHAR, extract_date DATE, checksum VARCHAR, status VARCHAR,
     rows_in_file BIGINT, rows_loaded BIGINT, rows_duplicate BIGINT, rows_quarantined BIGINT,
-    loaded_at TIMESTAMP);
+    unknown_columns VARCHAR[], values_not_allowed BIGINT, message VARCHAR, loaded_at TIMESTAMP);
 CREATE TABLE IF NOT EXISTS raw.quarantine (
     source_file VARCHAR, row_number BIGINT, field VARCHAR, value VARCHAR, reason VARCHAR,
     quarantined_at TIMESTAMP);
 """
+_PROTECTED_LINEAGE = ("_extract_date", "_source_file", "_row_number", "_row_hash", "_loaded_at")
 
 
-class ContractViolation(ValueError):
-    """A landing file that cannot be loaded as a whole (unreadable, or a required column missing)."""
+@dataclass(frozen=True)
+class FileRejection:
+    """Why a landing file cannot be loaded as a whole; the message names the file and the column."""
+
+    message: str
+    field: str | None = None
+    rows_in_file: int | None = None
 
 
 @dataclass(frozen=True)
 class FileLoad:
+    """What happened to one file: rows_in_file = rows_loaded + rows_duplicate + rows_quarantined."""
+
     source_file: str
-    rows_in_file: int
+    table: str
+    status: str  # loaded | quarantined
+    rows_in_file: int | None
     rows_loaded: int
     rows_duplicate: int
     rows_quarantined: int
+    unknown_columns: tuple[str, ...] = ()
+    values_not_allowed: int = 0  # category values outside the contract's list even after trim + lower-case
+    message: str | None = None
 
 
 def ensure_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(DDL)
     for contract in CONTRACTS:
-        cols = [f'"{c.name}" {c.type}' for c in contract.stored_columns]
-        cols += [f"{name} {type_}" for name, type_ in LINEAGE_COLUMNS
-                 if name != "person_key" or contract.pseudonymised]
+        cols = [f"{ident(c.name)} {c.type}" for c in contract.stored_columns]
+        cols += [f"{name} {type_}" for name, type_ in LINEAGE_COLUMNS if name != "person_key" or contract.pseudonymised]
         con.execute(f"CREATE TABLE IF NOT EXISTS raw.{contract.table} ({', '.join(cols)})")
+        if contract.protected_columns:
+            cols = [f"{ident(contract.key)} VARCHAR"] + (["person_key VARCHAR"] if contract.pseudonymised else [])
+            cols += [f"{ident(c.name)} {c.type}" for c in contract.protected_columns]
+            cols += [f"{name} {type_}" for name, type_ in LINEAGE_COLUMNS if name in _PROTECTED_LINEAGE]
+            con.execute(f"CREATE TABLE IF NOT EXISTS protected.{contract.table} ({', '.join(cols)})")
 
 
-def pending_files(con: duckdb.DuckDBPyConnection, landing: Path, contract: Contract,
-                  extract_dates: list[str] | None = None) -> list[tuple[Path, str]]:
-    """Files of this entity not yet loaded with their current content, oldest extract first."""
-    loaded = set(con.execute("SELECT source_file, checksum FROM raw.ingest_log").fetchall())
+# -- finding work --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PendingFile:
+    contract: Contract
+    path: Path
+    checksum: str
+
+
+def pending_folders(con: duckdb.DuckDBPyConnection, landing: Path, system: str,
+                    extract_dates: list[str] | None = None) -> list[tuple[Path, list[PendingFile]]]:
+    """Extract folders of one system with files not yet loaded in their current content, oldest first."""
+    done = set(con.execute("SELECT source_file, checksum FROM raw.ingest_log").fetchall())
+    by_name = {c.file_name: c for c in contracts_of(system)}
     found = []
-    for path in sorted((landing / contract.system).glob(f"*/{contract.file_name}")):
-        if extract_dates and path.parent.name not in extract_dates:
+    for folder in sorted(p for p in (landing / system).glob("*") if p.is_dir()):
+        if extract_dates and folder.name not in extract_dates:
             continue
-        checksum = hashlib.sha256(path.read_bytes()).hexdigest()
-        if (str(path), checksum) not in loaded:
-            found.append((path, checksum))
+        files = []
+        for path in sorted(folder.iterdir()):
+            if path.name not in by_name:
+                log.warning("%s: not a file of the %s contract; ignored", path, system)
+                continue
+            checksum = hashlib.sha256(path.read_bytes()).hexdigest()
+            if (str(path), checksum) not in done:
+                files.append(PendingFile(by_name[path.name], path, checksum))
+        if files:
+            found.append((folder, files))
     return found
 
 
-def _reader(contract: Contract, path: Path) -> str:
-    """A DuckDB table function reading the file with every scalar as text, so that parsing is ours."""
-    if contract.file_format == "jsonl":
-        cols = ", ".join(f"'{c.name}': '{c.type if c.type.endswith('[]') else 'VARCHAR'}'" for c in contract.columns)
-        return f"read_json('{path}', format='newline_delimited', columns={{{cols}}})"
-    if contract.file_format == "csv":
-        return f"read_csv('{path}', header=true, all_varchar=true)"
-    return f"read_parquet('{path}')"
+# -- one file --------------------------------------------------------------------------------------
+@dataclass
+class LandedFile:
+    """A pending file read into a temp table before the folder's transaction starts (a read error
+    inside a DuckDB transaction would abort it), or the reason it cannot load at all."""
+
+    pending: PendingFile
+    table: str
+    rows: int | None = None
+    fields: frozenset[str] = frozenset()
+    problem: FileRejection | None = None
 
 
-def _sniffer(contract: Contract, path: Path) -> str:
-    """Like `_reader`, but letting DuckDB find the columns the file really has."""
-    if contract.file_format == "jsonl":
-        return f"read_json('{path}', format='newline_delimited')"
-    return _reader(contract, path)
-
-
-def _check_columns(con: duckdb.DuckDBPyConnection, contract: Contract, path: Path) -> None:
+def land(con: duckdb.DuckDBPyConnection, pending: PendingFile, table: str) -> LandedFile:
+    """Read one file as text into the temp table `table` and check it has the required columns."""
+    contract, path = pending.contract, pending.path
     try:
-        present = {row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {_sniffer(contract, path)}").fetchall()}
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM {read_sql(contract, path)}")
     except duckdb.Error as exc:
-        raise ContractViolation(f"{path}: cannot be read as {contract.file_format}: {exc}") from exc
-    missing = [c.name for c in contract.columns if c.required and c.name not in present]
+        reason = str(exc).splitlines()[0]
+        return LandedFile(pending, table, problem=FileRejection(
+            f"{path}: cannot be read as {contract.dialect.describe}: {reason}"))
+    rows = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+    if contract.file_format == "jsonl":
+        fields = {r[0] for r in con.execute(f"SELECT DISTINCT unnest(json_keys(json)) FROM {table}").fetchall()}
+    else:
+        fields = {r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()} - {"_row_number", "file_row_number"}
+    missing = _missing_required(con, contract, table, fields, rows)
     if missing:
-        raise ContractViolation(f"{path}: required column(s) {', '.join(missing)} missing")
+        return LandedFile(pending, table, rows, frozenset(fields), FileRejection(
+            f"{path}: required column {', '.join(missing)} missing", missing[0], rows))
+    return LandedFile(pending, table, rows, frozenset(fields))
 
 
-def load_file(con: duckdb.DuckDBPyConnection, contract: Contract, path: Path, checksum: str) -> FileLoad:
-    """Load one landing file in one transaction."""
-    _check_columns(con, contract, path)
-    extract_date = path.parent.name
-    cast = {c.name: f'TRY_CAST("{c.name}" AS {c.type})' for c in contract.columns}
+def _missing_required(con: duckdb.DuckDBPyConnection, contract: Contract, table: str, fields: set[str],
+                      rows: int) -> list[str]:
+    """Required columns the file lacks; in JSON lines, a field no record of the file carries."""
+    required = [c for c in contract.columns if c.required]
+    if contract.file_format != "jsonl":
+        return [c.name for c in required if c.name not in fields]
+    if rows == 0:
+        return []
+    found = con.execute("SELECT " + ", ".join(f"bool_or(json_exists(json, {quote('$.' + c.source_path)}))"
+                                              for c in required) + f" FROM {table}").fetchall()[0]
+    return [c.name for c, ok in zip(required, found) if not ok]
+
+
+def _extra_sql(contract: Contract, fields: frozenset[str]) -> tuple[str, tuple[str, ...]]:
+    """The fields the contract does not know, as one scrubbed JSON object, and their names."""
+    known = {c.source_path.split(".")[0] for c in contract.columns}
+    unknown = tuple(sorted(fields - known))
+    if not unknown:
+        return "NULL", ()
+    if contract.file_format == "jsonl":
+        packed = "json_object(" + ", ".join(f"{quote(k)}, json -> {quote('$.' + k)}" for k in unknown) + ")"
+    else:
+        packed = "to_json(struct_pack(" + ", ".join(f"{ident(k)} := CAST({ident(k)} AS VARCHAR)" for k in unknown) + "))"
+    return f"CAST({scrub_sql(f'CAST({packed} AS VARCHAR)')} AS JSON)", unknown
+
+
+def _quarantine_rows(con: duckdb.DuckDBPyConnection, contract: Contract, table: str, path: Path) -> int:
+    """Rows with a value that does not parse, or without a required value, go to `raw.quarantine`."""
+    d = contract.dialect
+    checks = []
+    for c in contract.columns:
+        raw = raw_value_sql(c, d)
+        if c.type != "VARCHAR":
+            checks.append(f"""SELECT _row_number, {quote(c.name)} AS field, CAST({raw} AS VARCHAR) AS value,
+                                     {quote('not ' + expected(c, d))} AS reason
+                              FROM {table} WHERE {present_sql(c, d, raw)} AND {parse_sql(c, d, raw)} IS NULL""")
+        if not c.nullable:
+            checks.append(f"""SELECT _row_number, {quote(c.name)} AS field, NULL AS value,
+                                     'required value missing' AS reason
+                              FROM {table} WHERE {parse_sql(c, d, raw)} IS NULL""")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE rejected AS {' UNION ALL '.join(checks)}")
+    con.execute("INSERT INTO raw.quarantine SELECT ?, _row_number, field, value, reason, now() FROM rejected",
+                [str(path)])
+    return con.execute("SELECT count(DISTINCT _row_number) FROM rejected").fetchall()[0][0]
+
+
+def _insert_new(con: duckdb.DuckDBPyConnection, target: str, columns: list[str], extract_date: str, path: Path) -> int:
+    """Insert the rows of `parsed` whose content the target does not hold yet; returns how many."""
+    names = ", ".join(ident(c) for c in columns)
+    return con.execute(f"""
+        INSERT INTO {target} ({names}, _extract_date, _source_file, _row_number, _row_hash, _loaded_at)
+        SELECT {names}, CAST(? AS DATE), ?, _row_number, _row_hash, now() FROM parsed
+        WHERE _row_hash NOT IN (SELECT _row_hash FROM {target})
+        QUALIFY row_number() OVER (PARTITION BY _row_hash ORDER BY _row_number) = 1""",
+        [extract_date, str(path)]).fetchall()[0][0]
+
+
+def load_file(con: duckdb.DuckDBPyConnection, landed: LandedFile, extract_date: str) -> FileLoad:
+    """Parse a landed file into its raw (and protected) table, inside the caller's transaction."""
+    contract, path, table = landed.pending.contract, landed.pending.path, landed.table
+    if landed.problem:
+        problem = landed.problem
+        con.execute("INSERT INTO raw.quarantine VALUES (?, NULL, ?, NULL, ?, now())", [str(path), problem.field, problem.message])
+        log.warning("quarantined whole file: %s", problem.message)
+        return FileLoad(str(path), contract.table, "quarantined", problem.rows_in_file, 0, 0,
+                        problem.rows_in_file or 0, message=problem.message)
+    d = contract.dialect
+    extra, unknown = _extra_sql(contract, landed.fields)
+    quarantined = _quarantine_rows(con, contract, table, path)
+
+    parsed = {c.name: parse_sql(c, d, raw_value_sql(c, d)) for c in contract.columns}
+    parsed.update({c.name: scrub_sql(parsed[c.name]) for c in contract.columns if c.free_text})
+    kept = [c.name for c in contract.columns if not c.personal]
+    selected = [f"{parsed[name]} AS {ident(name)}" for name in kept]
+    if contract.pseudonymised:
+        kept.append("person_key")
+        selected.append(f"person_key({parsed['email']}) AS person_key")
+    struct = ", ".join(f"{ident(n)} := {ident(n)}" for n in kept + ["_extra"])
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE parsed AS
+        SELECT *, md5_number(CAST(struct_pack({struct}) AS VARCHAR)) AS _row_hash FROM (
+            SELECT _row_number, {', '.join(selected)}, {extra} AS _extra FROM {table}
+            WHERE _row_number NOT IN (SELECT _row_number FROM rejected))""")
+
+    stored = [c.name for c in contract.stored_columns] + (["person_key"] if contract.pseudonymised else []) + ["_extra"]
+    inserted = _insert_new(con, f"raw.{contract.table}", stored, extract_date, path)
+    if contract.protected_columns:
+        apart = [contract.key] + (["person_key"] if contract.pseudonymised else [])
+        _insert_new(con, f"protected.{contract.table}", apart + [c.name for c in contract.protected_columns],
+                    extract_date, path)
+    if unknown:
+        log.warning("%s: unknown column(s) %s kept in _extra", path, ", ".join(unknown))
+    return FileLoad(str(path), contract.table, "loaded", landed.rows, inserted, landed.rows - quarantined - inserted,
+                    quarantined, unknown, _values_not_allowed(con, contract))
+
+
+def _values_not_allowed(con: duckdb.DuckDBPyConnection, contract: Contract) -> int:
+    """Category values of `parsed` the contract does not allow: loaded as sent, but counted and reported."""
+    counts = [f"count(*) FILTER (WHERE lower(trim({ident(c.name)})) NOT IN ({', '.join(map(quote, c.allowed))}))"
+              for c in contract.columns if c.allowed]
+    return con.execute(f"SELECT {' + '.join(counts)} FROM parsed").fetchall()[0][0] if counts else 0
+
+
+def _log_file(con: duckdb.DuckDBPyConnection, pending: PendingFile, extract_date: str, load: FileLoad) -> None:
+    c = pending.contract
+    con.execute("INSERT INTO raw.ingest_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
+                [load.source_file, c.system, c.entity, extract_date, pending.checksum, load.status, load.rows_in_file,
+                 load.rows_loaded, load.rows_duplicate, load.rows_quarantined, list(load.unknown_columns),
+                 load.values_not_allowed, load.message])
+
+
+# -- folders ---------------------------------------------------------------------------------------
+def load_folder(con: duckdb.DuckDBPyConnection, folder: Path, files: list[PendingFile]) -> list[FileLoad]:
+    """Load the pending files of one extract folder in one transaction: all of them or nothing."""
+    extract_date = folder.name
+    landed = [land(con, pending, f"landed_{i}") for i, pending in enumerate(files)]
+    loads = []
     con.execute("BEGIN TRANSACTION")
     try:
-        con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE landed AS
-            SELECT row_number() OVER () AS _row_number, * FROM {_reader(contract, path)}""")
-        unparsed = [f"""SELECT _row_number, '{c.name}' AS field, CAST("{c.name}" AS VARCHAR) AS value,
-                               'not a valid {c.type}' AS reason
-                        FROM landed WHERE "{c.name}" IS NOT NULL AND {cast[c.name]} IS NULL"""
-                    for c in contract.columns if c.type != "VARCHAR"]
-        absent = [f"""SELECT _row_number, '{c.name}', NULL, 'required value missing' FROM landed
-                      WHERE "{c.name}" IS NULL""" for c in contract.columns if not c.nullable]
-        con.execute(f"CREATE OR REPLACE TEMP TABLE rejected AS {' UNION ALL '.join(unparsed + absent)}")
-        con.execute("""INSERT INTO raw.quarantine SELECT ?, _row_number, field, value, reason, now()
-                       FROM rejected""", [str(path)])
-
-        stored = [c.name for c in contract.stored_columns]
-        typed = [f'{cast[name]} AS "{name}"' for name in stored]
-        if contract.pseudonymised:
-            stored.append("person_key")
-            typed.append("person_key(email) AS person_key")
-        struct = ", ".join(f'"{name}" := "{name}"' for name in stored)
-        con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE parsed AS
-            SELECT *, md5(CAST(struct_pack({struct}) AS VARCHAR)) AS _row_hash FROM (
-                SELECT {', '.join(typed)}, _row_number FROM landed
-                WHERE _row_number NOT IN (SELECT _row_number FROM rejected))""")
-        columns = ", ".join(f'"{name}"' for name in stored)
-        inserted = con.execute(f"""
-            INSERT INTO raw.{contract.table} ({columns}, _extract_date, _source_file, _row_number, _row_hash, _loaded_at)
-            SELECT {columns}, CAST(? AS DATE), ?, _row_number, _row_hash, now() FROM parsed
-            WHERE _row_hash NOT IN (SELECT _row_hash FROM raw.{contract.table})
-            QUALIFY row_number() OVER (PARTITION BY _row_hash ORDER BY _row_number) = 1""",
-            [extract_date, str(path)]).fetchone()[0]
-        rows_in_file = con.execute("SELECT count(*) FROM landed").fetchone()[0]
-        quarantined = con.execute("SELECT count(DISTINCT _row_number) FROM rejected").fetchone()[0]
-        result = FileLoad(str(path), rows_in_file, inserted, rows_in_file - quarantined - inserted, quarantined)
-        con.execute("INSERT INTO raw.ingest_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
-                    [str(path), contract.system, contract.entity, extract_date, checksum, result.rows_in_file,
-                     result.rows_loaded, result.rows_duplicate, result.rows_quarantined])
+        for file in landed:
+            load = load_file(con, file, extract_date)
+            _log_file(con, file.pending, extract_date, load)
+            loads.append(load)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    return result
+    finally:
+        for file in landed:
+            con.execute(f"DROP TABLE IF EXISTS {file.table}")
+    return loads
 
 
-@dataclass(frozen=True)
-class EntityLoad:
-    table: str
-    files: int
-    rows_in_files: int
-    rows_loaded: int
-    rows_duplicate: int
-    rows_quarantined: int
-
-
-def load_entity(con: duckdb.DuckDBPyConnection, landing: Path, contract: Contract, salt: str,
-                extract_dates: list[str] | None = None) -> EntityLoad:
-    """Load every pending file of one entity, oldest first."""
+def load_system(con: duckdb.DuckDBPyConnection, landing: Path, system: str, salt: str,
+                extract_dates: list[str] | None = None) -> list[FileLoad]:
+    """Every pending extract folder of one system, oldest first, one transaction each."""
     ensure_raw_tables(con)
     register_person_key(con, salt)
-    loads = [load_file(con, contract, path, checksum)
-             for path, checksum in pending_files(con, landing, contract, extract_dates)]
-    summary = EntityLoad(contract.table, len(loads), sum(f.rows_in_file for f in loads),
-                         sum(f.rows_loaded for f in loads), sum(f.rows_duplicate for f in loads),
-                         sum(f.rows_quarantined for f in loads))
-    log.info("%s: %d files, %d rows loaded, %d duplicates, %d quarantined", contract.table, summary.files,
-             summary.rows_loaded, summary.rows_duplicate, summary.rows_quarantined)
-    return summary
+    folders = pending_folders(con, landing, system, extract_dates)
+    loads = []
+    for i, (folder, files) in enumerate(folders, 1):
+        loads += load_folder(con, folder, files)
+        if i % 25 == 0 or i == len(folders):
+            log.info("%s: %d/%d extract folders loaded", system, i, len(folders))
+    return loads
 
 
-def load_landing(con: duckdb.DuckDBPyConnection, landing: Path, salt: str) -> list[EntityLoad]:
-    """Every entity at once: what the ingest assets do one by one."""
-    return [load_entity(con, landing, contract, salt) for contract in CONTRACTS]
+def load_landing(con: duckdb.DuckDBPyConnection, landing: Path, salt: str) -> list[FileLoad]:
+    """Every system at once: what the ingest assets do one by one."""
+    return [load for system in dict.fromkeys(c.system for c in CONTRACTS)
+            for load in load_system(con, landing, system, salt)]

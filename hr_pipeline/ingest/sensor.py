@@ -1,32 +1,44 @@
 """Start one ingest run per new extract folder, oldest first, never the same folder twice."""
 
 
+import json
+
 import dagster as dg
 
-from hr_pipeline.ingest.contracts import CONTRACTS
+from hr_pipeline.ingest.contracts import SYSTEMS, contracts_of
 from hr_pipeline.resources import Warehouse
 
 
-def new_extract_dates(warehouse: Warehouse, cursor: str | None) -> list[str]:
-    """Extract folders (any system) dated after the cursor, in date order."""
-    folders = {path.name for path in warehouse.landing_dir.glob("*/*") if path.is_dir()}
-    return sorted(d for d in folders if cursor is None or d > cursor)
+def new_extract_folders(warehouse: Warehouse, cursor: dict[str, str]) -> list[tuple[str, str]]:
+    """(extract_date, system) of folders dated after the system's cursor, in date order."""
+    found = []
+    for system in SYSTEMS:
+        root = warehouse.landing_dir / system
+        dates = [p.name for p in root.glob("*") if p.is_dir()] if root.is_dir() else []
+        found += [(d, system) for d in dates if d > cursor.get(system, "")]
+    return sorted(found)
 
 
-def ingest_run_config(extract_date: str) -> dict:
-    """Every ingest asset restricted to one extract folder."""
-    return {"ops": {f"raw__{c.table}": {"config": {"extract_dates": [extract_date]}} for c in CONTRACTS}}
+def ingest_run_request(extract_date: str, system: str) -> dg.RunRequest:
+    """The system's ingest multi-asset, restricted to one extract folder."""
+    return dg.RunRequest(
+        run_key=f"extract-{system}-{extract_date}",
+        asset_selection=[dg.AssetKey(["raw", c.table]) for c in contracts_of(system)],
+        run_config={"ops": {f"ingest_{system}": {"config": {"extract_dates": [extract_date]}}}},
+        tags={"extract_date": extract_date, "system": system},
+    )
 
 
 def build_new_extract_sensor(ingest_job) -> dg.SensorDefinition:
     @dg.sensor(job=ingest_job, minimum_interval_seconds=60,
-               description="Watches <home>/landing for new extract folders and loads each one in its own run.")
+               description="Watches <home>/landing/<system>/ for new extract folders and loads each in its own run.")
     def new_extract_sensor(context: dg.SensorEvaluationContext, warehouse: Warehouse):
-        dates = new_extract_dates(warehouse, context.cursor)
-        for extract_date in dates:
-            yield dg.RunRequest(run_key=f"extract-{extract_date}", run_config=ingest_run_config(extract_date),
-                                tags={"extract_date": extract_date})
-        if dates:
-            context.update_cursor(dates[-1])
+        cursor = json.loads(context.cursor) if context.cursor else {}
+        folders = new_extract_folders(warehouse, cursor)
+        for extract_date, system in folders:
+            yield ingest_run_request(extract_date, system)
+            cursor[system] = extract_date
+        if folders:
+            context.update_cursor(json.dumps(cursor, sort_keys=True))
 
     return new_extract_sensor

@@ -1,4 +1,4 @@
-"""Loading by contract: idempotent, personal data pseudonymised, bad fields quarantined with file, row and field."""
+"""Loading by contract: one transaction per extract folder, nothing lost, personal data never stored."""
 
 from __future__ import annotations
 
@@ -7,57 +7,186 @@ import json
 import duckdb
 import pytest
 
+from hr_pipeline.ingest import loader
 from hr_pipeline.ingest.contracts import CONTRACTS_BY_TABLE
-from hr_pipeline.ingest.loader import ContractViolation, load_entity
+from hr_pipeline.ingest.loader import load_system
 from hr_pipeline.ingest.pseudonymise import person_key
 
-CANDIDATES = CONTRACTS_BY_TABLE["ats_candidates"]
+SALT = "salt"
 
 
-def _candidate(i, **overrides):
-    row = {"candidate_id": f"C{i}", "first_name": "Søren", "last_name": "Læsø", "email": f"Soren.{i}@Example.dk ",
-           "skills": "Python, communication", "years_experience": "3.5", "education": "master",
-           "international_experience": True, "source_channel": "referral", "updated_at": "2026-01-05T10:00:00"}
-    return row | overrides
+def _candidate(i, **profile):
+    return {
+        "candidate_id": f"C{i}",
+        "contact": {"first_name": "Søren", "last_name": "Læsø", "email": f" Soren.{i}@Example.dk ", "phone": "+45 20 12 34 56"},
+        "profile": {"city": "Tromsø", "years_experience": 3.5, "education": "master", "grade_average": 3.1,
+                    "international_experience": True} | profile,
+        "skills": ["Python", "Kommunikation"],
+        "source": {"channel": "referral"},
+        "demographics": {"gender": "female", "age_band": "25_34", "ethnicity": "minority"},
+        "updated_at": "2026-01-05T10:00:00",
+    }
 
 
-def _write(landing, day, rows):
-    path = landing / "ats" / day / "candidates.jsonl"
+def _decision(i, reason_text):
+    return {"decision_id": f"D{i}", "application_id": f"A{i}", "decision": "advance", "overrides_ai": True,
+            "reason_code": "communication", "reason_text": reason_text, "decided_at": "2026-01-06T09:30:00"}
+
+
+def _jsonl(landing, day, entity, rows):
+    path = landing / "ats" / day / f"{entity}.jsonl"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
     return path
 
 
-def test_load_is_idempotent_and_pseudonymised(tmp_path):
+def _tables(con):
+    """Every raw and protected table's content, to compare warehouse states."""
+    names = con.execute("SELECT schema_name || '.' || table_name FROM duckdb_tables() "
+                        "WHERE schema_name IN ('raw', 'protected') ORDER BY 1").fetchall()
+    return {n: sorted(map(str, con.execute(f"SELECT * EXCLUDE (_loaded_at) FROM {n}" if n.split('.')[1] not in
+                                           ("ingest_log", "quarantine") else f"SELECT * FROM {n}").fetchall()))
+            for (n,) in names}
+
+
+@pytest.fixture
+def con():
+    return duckdb.connect()
+
+
+def test_nested_candidates_load_pseudonymised_with_protected_attributes_apart(tmp_path, con):
     landing = tmp_path / "landing"
-    _write(landing, "2026-01-12", [_candidate(1), _candidate(2), _candidate(2)])
-    con = duckdb.connect()
-    first = load_entity(con, landing, CANDIDATES, "salt")
-    second = load_entity(con, landing, CANDIDATES, "salt")
-    assert (first.rows_loaded, first.rows_duplicate, second.files) == (2, 1, 0)
-    columns = {c for (c,) in con.execute("SELECT column_name FROM information_schema.columns "
-                                          "WHERE table_name = 'ats_candidates'").fetchall()}
-    assert not columns & {"first_name", "last_name", "email"}
-    keys = {k for (k,) in con.execute("SELECT person_key FROM raw.ats_candidates").fetchall()}
-    assert keys == {person_key("soren.1@example.dk", "salt"), person_key("soren.2@example.dk", "salt")}
+    _jsonl(landing, "2026-01-12", "candidates", [_candidate(1), _candidate(2), _candidate(2)])
+    (first,) = load_system(con, landing, "ats", SALT)
+    assert (first.rows_in_file, first.rows_loaded, first.rows_duplicate, first.rows_quarantined) == (3, 2, 1, 0)
+    assert load_system(con, landing, "ats", SALT) == []
+
+    row = con.execute("SELECT city, years_experience, international_experience, skills, source_channel "
+                      "FROM raw.ats_candidates WHERE candidate_id = 'C1'").fetchall()[0]
+    assert row == ("Tromsø", 3.5, True, ["Python", "Kommunikation"], "referral")
+    raw_columns = {c for (c,) in con.execute("SELECT column_name FROM duckdb_columns() WHERE schema_name = 'raw' "
+                                              "AND table_name = 'ats_candidates'").fetchall()}
+    assert not raw_columns & {"first_name", "last_name", "email", "phone", "gender", "age_band", "ethnicity"}
+    keys = dict(con.execute("SELECT candidate_id, person_key FROM raw.ats_candidates").fetchall())
+    assert keys == {"C1": person_key("soren.1@example.dk", SALT), "C2": person_key("soren.2@example.dk", SALT)}
+    assert con.execute("SELECT candidate_id, person_key, ethnicity FROM protected.ats_candidates "
+                       "WHERE candidate_id = 'C1'").fetchall() == [("C1", keys["C1"], "minority")]
+    everything = str(con.execute("SELECT * FROM raw.ats_candidates").fetchall())
+    assert "Søren" not in everything and "example.dk" not in everything and "20 12 34 56" not in everything
 
 
-def test_unparseable_field_is_quarantined_with_file_row_and_field(tmp_path):
+def test_unparseable_field_quarantines_its_row_and_the_rest_loads(tmp_path, con):
     landing = tmp_path / "landing"
-    path = _write(landing, "2026-01-12", [_candidate(1), _candidate(2, years_experience="three")])
-    con = duckdb.connect()
-    load = load_entity(con, landing, CANDIDATES, "salt")
-    assert (load.rows_loaded, load.rows_quarantined) == (1, 1)
-    assert con.execute("SELECT source_file, row_number, field, value FROM raw.quarantine").fetchall() == [
-        (str(path), 2, "years_experience", "three")]
+    path = _jsonl(landing, "2026-01-12", "candidates",
+                  [_candidate(1), _candidate(2, years_experience="7,5 Jahre"), _candidate(3, international_experience="ja")])
+    (load,) = load_system(con, landing, "ats", SALT)
+    assert (load.rows_loaded, load.rows_quarantined, load.rows_in_file) == (1, 2, 3)
+    assert con.execute("SELECT source_file, row_number, field, value FROM raw.quarantine ORDER BY row_number").fetchall() == [
+        (str(path), 2, "years_experience", "7,5 Jahre"), (str(path), 3, "international_experience", "ja")]
+    assert con.execute("SELECT rows_loaded + rows_duplicate + rows_quarantined, rows_in_file FROM raw.ingest_log"
+                       ).fetchall() == [(3, 3)]
 
 
-def test_missing_required_column_names_file_and_column_and_loses_nothing(tmp_path):
+def test_file_without_a_required_column_is_quarantined_whole_and_the_folder_still_loads(tmp_path, con):
     landing = tmp_path / "landing"
-    _write(landing, "2026-01-05", [_candidate(1)])
-    con = duckdb.connect()
-    load_entity(con, landing, CANDIDATES, "salt")
-    bad = _write(landing, "2026-01-12", [{k: v for k, v in _candidate(2).items() if k != "source_channel"}])
-    with pytest.raises(ContractViolation, match=rf"{bad}.*source_channel"):
-        load_entity(con, landing, CANDIDATES, "salt")
-    assert con.execute("SELECT count(*) FROM raw.ats_candidates").fetchone()[0] == 1
+    _jsonl(landing, "2026-01-05", "candidates", [_candidate(1)])
+    load_system(con, landing, "ats", SALT)
+    lacking = _candidate(2)
+    del lacking["source"]
+    bad = _jsonl(landing, "2026-01-12", "candidates", [lacking])
+    _jsonl(landing, "2026-01-12", "recruiter_decisions", [_decision(1, "fine")])
+    loads = {load.table: load for load in load_system(con, landing, "ats", SALT)}
+    assert loads["ats_candidates"].status == "quarantined"
+    assert str(bad) in loads["ats_candidates"].message and "source_channel" in loads["ats_candidates"].message
+    assert con.execute("SELECT field, row_number FROM raw.quarantine").fetchall() == [("source_channel", None)]
+    assert con.execute("SELECT count(*) FROM raw.ats_candidates").fetchall()[0][0] == 1  # the earlier load is kept
+    assert con.execute("SELECT count(*) FROM raw.ats_recruiter_decisions").fetchall()[0][0] == 1
+    assert load_system(con, landing, "ats", SALT) == []  # a quarantined file is not retried until it changes
+
+
+def test_unreadable_file_is_quarantined_whole_with_its_name(tmp_path, con):
+    landing = tmp_path / "landing"
+    path = landing / "hris" / "2026-01-12" / "employees.csv"
+    path.parent.mkdir(parents=True)
+    path.write_text("employee_id;hire_date\nE1;01.02.2025;extra;fields\n", encoding="utf-8")
+    (load,) = load_system(con, landing, "hris", SALT)
+    assert load.status == "quarantined" and str(path) in load.message
+
+
+def test_unknown_column_is_kept_and_reported(tmp_path, con):
+    landing = tmp_path / "landing"
+    _jsonl(landing, "2026-01-12", "candidates", [_candidate(1) | {"referrer_note": "mail me at a.b@example.dk"}])
+    (load,) = load_system(con, landing, "ats", SALT)
+    assert load.unknown_columns == ("referrer_note",)
+    extra = json.loads(con.execute("SELECT _extra FROM raw.ats_candidates").fetchall()[0][0])
+    assert extra == {"referrer_note": "mail me at [e-mail removed]"}
+    assert con.execute("SELECT unknown_columns FROM raw.ingest_log").fetchall() == [(["referrer_note"],)]
+
+
+def test_category_values_are_loaded_as_sent_and_those_outside_the_contract_counted(tmp_path, con):
+    landing = tmp_path / "landing"
+    messy, unknown = _candidate(1), _candidate(2)
+    messy["source"]["channel"] = " REFERRAL "
+    unknown["source"]["channel"] = "tiktok"
+    _jsonl(landing, "2026-01-12", "candidates", [messy, unknown])
+    (load,) = load_system(con, landing, "ats", SALT)
+    assert (load.rows_loaded, load.values_not_allowed) == (2, 1)
+    assert {c for (c,) in con.execute("SELECT source_channel FROM raw.ats_candidates").fetchall()} == {" REFERRAL ", "tiktok"}
+
+
+def test_free_text_reasons_are_scrubbed_of_emails_and_phone_numbers(tmp_path, con):
+    landing = tmp_path / "landing"
+    _jsonl(landing, "2026-01-12", "recruiter_decisions", [
+        _decision(1, "Called him on +45 20 12 34 56, great communicator"),
+        _decision(2, "cc anna.holm@example.dk: strong in 2 of 3 cases")])
+    load_system(con, landing, "ats", SALT)
+    assert [r for (r,) in con.execute("SELECT reason_text FROM raw.ats_recruiter_decisions ORDER BY 1").fetchall()] == [
+        "Called him on [phone removed], great communicator", "cc [e-mail removed]: strong in 2 of 3 cases"]
+
+
+def test_european_csv_dialect(tmp_path, con):
+    landing = tmp_path / "landing"
+    path = landing / "hris" / "2026-01-12" / "engagement_surveys.csv"
+    path.parent.mkdir(parents=True)
+    path.write_text("response_id;employee_id;survey_date;engagement_score;enps;updated_at\n"
+                    "S1;E1;31.03.2025;3,8;9;31.03.2025 12:00:00\n"
+                    "S2;E2;2025-03-31; ;7;2025-03-31T12:00:00\n"
+                    "S3;E3;31.02.2025;4,0;8;31.03.2025 12:00:00\n", encoding="utf-8")
+    (load,) = load_system(con, landing, "hris", SALT)
+    rows = con.execute("SELECT response_id, survey_date::VARCHAR, engagement_score, enps "
+                       "FROM raw.hris_engagement_surveys ORDER BY 1").fetchall()
+    assert rows == [("S1", "2025-03-31", 3.8, 9), ("S2", "2025-03-31", None, 7)]
+    assert con.execute("SELECT row_number, field, value FROM raw.quarantine").fetchall() == [(3, "survey_date", "31.02.2025")]
+
+
+def test_crash_inside_a_folder_leaves_the_warehouse_as_it_was_and_a_rerun_loads_it(tmp_path, con, monkeypatch):
+    landing = tmp_path / "landing"
+    _jsonl(landing, "2026-01-05", "candidates", [_candidate(1)])
+    load_system(con, landing, "ats", SALT)
+    before = _tables(con)
+    _jsonl(landing, "2026-01-12", "candidates", [_candidate(2), _candidate(3)])
+    _jsonl(landing, "2026-01-12", "recruiter_decisions", [_decision(1, "ok")])
+
+    real_log = loader._log_file
+    calls = []
+
+    def crash_on_second_file(*args):
+        calls.append(args)
+        if len(calls) == 2:
+            raise RuntimeError("power cut")
+        real_log(*args)
+
+    monkeypatch.setattr(loader, "_log_file", crash_on_second_file)
+    with pytest.raises(RuntimeError, match="power cut"):
+        load_system(con, landing, "ats", SALT)
+    assert _tables(con) == before
+    monkeypatch.setattr(loader, "_log_file", real_log)
+    loads = load_system(con, landing, "ats", SALT)
+    assert sum(load.rows_loaded for load in loads) == 3
+    assert con.execute("SELECT count(*) FROM raw.ats_candidates").fetchall()[0][0] == 3
+
+
+def test_every_contract_table_exists_after_any_load(tmp_path, con):
+    load_system(con, tmp_path, "ats", SALT)
+    tables = {t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'raw'").fetchall()}
+    assert set(CONTRACTS_BY_TABLE) <= tables

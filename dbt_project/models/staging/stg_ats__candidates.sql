@@ -5,7 +5,7 @@ with latest as (
 select
     cast(candidate_id as {{ dbt.type_string() }}) as candidate_id,
     cast(person_key as {{ dbt.type_string() }}) as person_key,
-    cast(skills as {{ dbt.type_string() }}) as skills,
+    skills,
     cast(years_experience as {{ type_double() }}) as years_experience,
     {{ clean_category('education') }} as education,
     cast(international_experience as {{ dbt.type_boolean() }}) as international_experience,

@@ -1,0 +1,99 @@
+"""SQL that reads a landing file as text and parses each value by the system's dialect.
+
+Everything is parsed inside DuckDB (no per-row Python): a value that is empty or only whitespace
+is null; a value that is present but does not parse stays null in the parsed column, which is how
+the loader finds the rows to quarantine.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hr_pipeline.ingest.contracts import Column, Contract, Dialect
+
+EMAIL_PATTERN = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"
+PHONE_PATTERN = r"\+?\d[\d ()./-]{6,}\d"
+# What exporters pad fields with: spaces, tabs, line breaks, no-break and other Unicode spaces.
+WHITESPACE = " \t\n\r\v\f\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+
+
+def quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def read_sql(contract: Contract, path: Path) -> str:
+    """A relation with `_row_number` and one column per top-level field, scalars as text.
+
+    JSON lines keep the whole record in `json` so that nested paths can be picked out."""
+    d, p = contract.dialect, quote(str(path))
+    if d.file_format == "jsonl":
+        return f"(SELECT row_number() OVER () AS _row_number, json FROM read_json_objects({p}, format='newline_delimited'))"
+    if d.file_format == "csv":
+        return (f"(SELECT row_number() OVER () AS _row_number, * FROM read_csv({p}, header=true, all_varchar=true, "
+                f"delim={quote(d.delimiter)}, quote='\"', escape='\"', encoding='utf-8'))")
+    return f"(SELECT file_row_number + 1 AS _row_number, * FROM read_parquet({p}, file_row_number=true))"
+
+
+def raw_value_sql(column: Column, dialect: Dialect) -> str:
+    """The value of a column as found in the file (text for text formats, typed for Parquet)."""
+    if dialect.file_format != "jsonl":
+        return ident(column.name)
+    path = quote("$." + column.source_path)
+    return f"(json -> {path})" if column.type.endswith("[]") else f"(json ->> {path})"
+
+
+def _text(value: str) -> str:
+    return f"nullif(trim(CAST({value} AS VARCHAR), {quote(WHITESPACE)}), '')"
+
+
+def parse_sql(column: Column, dialect: Dialect, value: str) -> str:
+    """`value` parsed to the column's type by the dialect; null when absent or unparseable."""
+    if dialect.file_format == "parquet" and not column.type.endswith("[]"):
+        return f"TRY_CAST({value} AS {column.type})"
+    text = _text(value)
+    if column.type == "VARCHAR":
+        return f"CASE WHEN {text} IS NOT NULL THEN CAST({value} AS VARCHAR) END"
+    if column.type in ("DOUBLE", "INTEGER", "BIGINT"):
+        number = f"replace({text}, ',', '.')" if dialect.decimal == "," else text
+        return f"TRY_CAST({number} AS {column.type})"
+    if column.type == "BOOLEAN":
+        return f"TRY_CAST(lower({text}) AS BOOLEAN)"
+    if column.type in ("DATE", "TIMESTAMP"):
+        formats = dialect.date_formats + dialect.timestamp_formats
+        if column.type == "TIMESTAMP":
+            formats = dialect.timestamp_formats + dialect.date_formats
+        listed = ", ".join(quote(f) for f in formats)
+        return f"CAST(try_strptime({text}, [{listed}]) AS {column.type})"
+    if column.type == "VARCHAR[]":
+        return f"CASE WHEN json_type({value}) = 'ARRAY' THEN from_json({value}, '[\"VARCHAR\"]') END"
+    raise ValueError(f"no parser for type {column.type} of column {column.name}")
+
+
+def present_sql(column: Column, dialect: Dialect, value: str) -> str:
+    """True when the file holds a value for the column (so a null parse means it did not parse)."""
+    if column.type.endswith("[]"):
+        return f"coalesce(json_type({value}), 'NULL') <> 'NULL'"
+    return f"{_text(value)} IS NOT NULL"
+
+
+def expected(column: Column, dialect: Dialect) -> str:
+    """What a valid value looks like, for the quarantine reason."""
+    if column.type == "DATE":
+        return f"a date as {' or '.join(dialect.date_formats)}"
+    if column.type == "TIMESTAMP":
+        return f"a timestamp as {' or '.join(dialect.timestamp_formats)}"
+    if column.type in ("DOUBLE", "INTEGER", "BIGINT"):
+        return f"a number with decimal '{dialect.decimal}'" if column.type == "DOUBLE" else "a whole number"
+    if column.type == "VARCHAR[]":
+        return "a list of text"
+    return f"a {column.type}"
+
+
+def scrub_sql(value: str) -> str:
+    """Free text with e-mail addresses and phone numbers replaced by placeholders."""
+    no_email = f"regexp_replace({value}, {quote(EMAIL_PATTERN)}, '[e-mail removed]', 'g')"
+    return f"regexp_replace({no_email}, {quote(PHONE_PATTERN)}, '[phone removed]', 'g')"
