@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 
 from hr_pipeline.ingest.contracts import CONTRACTS, LINEAGE_COLUMNS, Contract, contracts_of
-from hr_pipeline.ingest.parsing import expected, ident, parse_sql, present_sql, quote, raw_value_sql, read_sql, scrub_sql
+from hr_pipeline.ingest.parsing import expected, ident, parse_sql, present_sql, quote, read_sql, scrub_sql
 from hr_pipeline.ingest.pseudonymise import register_person_key
 
 log = logging.getLogger(__name__)
@@ -32,7 +32,7 @@ CREATE TABLE IF NOT EXISTS raw.ingest_log (
     rows_in_file BIGINT, rows_loaded BIGINT, rows_duplicate BIGINT, rows_quarantined BIGINT,
     unknown_columns VARCHAR[], values_not_allowed BIGINT, message VARCHAR, loaded_at TIMESTAMP);
 CREATE TABLE IF NOT EXISTS raw.quarantine (
-    source_file VARCHAR, row_number BIGINT, field VARCHAR, value VARCHAR, reason VARCHAR,
+    source_file VARCHAR, row_number BIGINT, record_key VARCHAR, field VARCHAR, value VARCHAR, reason VARCHAR,
     quarantined_at TIMESTAMP);
 """
 _PROTECTED_LINEAGE = ("_extract_date", "_source_file", "_row_number", "_row_hash", "_loaded_at")
@@ -148,9 +148,14 @@ def _missing_required(con: duckdb.DuckDBPyConnection, contract: Contract, table:
         return [c.name for c in required if c.name not in fields]
     if rows == 0:
         return []
+    counts = con.execute("SELECT " + ", ".join(f"count({ident(c.name)})" for c in required) + f" FROM {table}"
+                         ).fetchall()[0]
+    empty = [c for c, n in zip(required, counts) if n == 0]  # only these can be absent from every record
+    if not empty:
+        return []
     found = con.execute("SELECT " + ", ".join(f"bool_or(json_exists(json, {quote('$.' + c.source_path)}))"
-                                              for c in required) + f" FROM {table}").fetchall()[0]
-    return [c.name for c, ok in zip(required, found) if not ok]
+                                              for c in empty) + f" FROM {table}").fetchall()[0]
+    return [c.name for c, ok in zip(empty, found) if not ok]
 
 
 def _extra_sql(contract: Contract, fields: frozenset[str]) -> tuple[str, tuple[str, ...]]:
@@ -166,64 +171,80 @@ def _extra_sql(contract: Contract, fields: frozenset[str]) -> tuple[str, tuple[s
     return f"CAST({scrub_sql(f'CAST({packed} AS VARCHAR)')} AS JSON)", unknown
 
 
-def _quarantine_rows(con: duckdb.DuckDBPyConnection, contract: Contract, table: str, path: Path) -> int:
-    """Rows with a value that does not parse, or without a required value, go to `raw.quarantine`."""
+def _checks(contract: Contract) -> list[tuple[str, str, str]]:
+    """(field, condition on the landed row, reason) for every way a row can fail the contract."""
     d = contract.dialect
     checks = []
     for c in contract.columns:
-        raw = raw_value_sql(c, d)
+        raw, parsed = ident(c.name), parse_sql(c, d, ident(c.name))
         if c.type != "VARCHAR":
-            checks.append(f"""SELECT _row_number, {quote(c.name)} AS field, CAST({raw} AS VARCHAR) AS value,
-                                     {quote('not ' + expected(c, d))} AS reason
-                              FROM {table} WHERE {present_sql(c, d, raw)} AND {parse_sql(c, d, raw)} IS NULL""")
+            checks.append((c.name, f"{present_sql(c, d, raw)} AND {parsed} IS NULL", f"not {expected(c, d)}"))
         if not c.nullable:
-            checks.append(f"""SELECT _row_number, {quote(c.name)} AS field, NULL AS value,
-                                     'required value missing' AS reason
-                              FROM {table} WHERE {parse_sql(c, d, raw)} IS NULL""")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE rejected AS {' UNION ALL '.join(checks)}")
-    con.execute("INSERT INTO raw.quarantine SELECT ?, _row_number, field, value, reason, now() FROM rejected",
-                [str(path)])
-    return con.execute("SELECT count(DISTINCT _row_number) FROM rejected").fetchall()[0][0]
+            checks.append((c.name, f"{parsed} IS NULL", "required value missing"))
+    return checks
+
+
+def _parse(con: duckdb.DuckDBPyConnection, landed: LandedFile, extra: str) -> None:
+    """Parse every row of a landed file in one scan into the temp table `parsed`, with one flag per
+    failed check and the row's content hash."""
+    contract, d = landed.pending.contract, landed.pending.contract.dialect
+    values = {c.name: parse_sql(c, d, ident(c.name)) for c in contract.columns}
+    values.update({c.name: scrub_sql(values[c.name]) for c in contract.columns if c.free_text})
+    kept = [c.name for c in contract.columns if not c.personal]
+    selected = [f"{values[name]} AS {ident(name)}" for name in kept]
+    if contract.pseudonymised:
+        kept.append("person_key")
+        selected.append(f"person_key({values['email']}) AS person_key")
+    flags = [f"({condition}) AS _fails_{i}" for i, (_, condition, _) in enumerate(_checks(contract))]
+    struct = ", ".join(f"{ident(n)} := {ident(n)}" for n in kept + ["_extra"])
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE parsed AS
+        SELECT *, md5_number(CAST(struct_pack({struct}) AS VARCHAR)) AS _row_hash,
+               {' OR '.join(f'_fails_{i}' for i in range(len(flags))) or 'false'} AS _rejected
+        FROM (SELECT _row_number, {', '.join(selected + flags)}, {extra} AS _extra FROM {landed.table})""")
+
+
+def _quarantine_rows(con: duckdb.DuckDBPyConnection, landed: LandedFile) -> int:
+    """Every failed check of `parsed` becomes a `raw.quarantine` row naming file, row, key, field and value."""
+    contract = landed.pending.contract
+    checks = _checks(contract)
+    if not checks:
+        return 0
+    failures = " UNION ALL ".join(f"SELECT _row_number, {quote(field)} AS field, {quote(reason)} AS reason "
+                                  f"FROM parsed WHERE _fails_{i}" for i, (field, _, reason) in enumerate(checks))
+    value = "CASE f.field " + " ".join(f"WHEN {quote(c.name)} THEN CAST(l.{ident(c.name)} AS VARCHAR)"
+                                         for c in contract.columns) + " END"
+    con.execute(f"""
+        INSERT INTO raw.quarantine
+        SELECT ?, f._row_number, CAST(l.{ident(contract.key)} AS VARCHAR), f.field, {value}, f.reason, now()
+        FROM ({failures}) AS f JOIN {landed.table} AS l USING (_row_number)""", [str(landed.pending.path)])
+    return con.execute("SELECT count(*) FROM parsed WHERE _rejected").fetchall()[0][0]
 
 
 def _insert_new(con: duckdb.DuckDBPyConnection, target: str, columns: list[str], extract_date: str, path: Path) -> int:
-    """Insert the rows of `parsed` whose content the target does not hold yet; returns how many."""
+    """Insert the accepted rows of `parsed` whose content the target does not hold yet; returns how many."""
     names = ", ".join(ident(c) for c in columns)
     return con.execute(f"""
         INSERT INTO {target} ({names}, _extract_date, _source_file, _row_number, _row_hash, _loaded_at)
         SELECT {names}, CAST(? AS DATE), ?, _row_number, _row_hash, now() FROM parsed
-        WHERE _row_hash NOT IN (SELECT _row_hash FROM {target})
+        WHERE NOT _rejected AND _row_hash NOT IN (SELECT _row_hash FROM {target})
         QUALIFY row_number() OVER (PARTITION BY _row_hash ORDER BY _row_number) = 1""",
         [extract_date, str(path)]).fetchall()[0][0]
 
 
 def load_file(con: duckdb.DuckDBPyConnection, landed: LandedFile, extract_date: str) -> FileLoad:
     """Parse a landed file into its raw (and protected) table, inside the caller's transaction."""
-    contract, path, table = landed.pending.contract, landed.pending.path, landed.table
+    contract, path = landed.pending.contract, landed.pending.path
     if landed.problem:
         problem = landed.problem
-        con.execute("INSERT INTO raw.quarantine VALUES (?, NULL, ?, NULL, ?, now())", [str(path), problem.field, problem.message])
+        con.execute("INSERT INTO raw.quarantine VALUES (?, NULL, NULL, ?, NULL, ?, now())",
+                    [str(path), problem.field, problem.message])
         log.warning("quarantined whole file: %s", problem.message)
         return FileLoad(str(path), contract.table, "quarantined", problem.rows_in_file, 0, 0,
                         problem.rows_in_file or 0, message=problem.message)
-    d = contract.dialect
     extra, unknown = _extra_sql(contract, landed.fields)
-    quarantined = _quarantine_rows(con, contract, table, path)
-
-    parsed = {c.name: parse_sql(c, d, raw_value_sql(c, d)) for c in contract.columns}
-    parsed.update({c.name: scrub_sql(parsed[c.name]) for c in contract.columns if c.free_text})
-    kept = [c.name for c in contract.columns if not c.personal]
-    selected = [f"{parsed[name]} AS {ident(name)}" for name in kept]
-    if contract.pseudonymised:
-        kept.append("person_key")
-        selected.append(f"person_key({parsed['email']}) AS person_key")
-    struct = ", ".join(f"{ident(n)} := {ident(n)}" for n in kept + ["_extra"])
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE parsed AS
-        SELECT *, md5_number(CAST(struct_pack({struct}) AS VARCHAR)) AS _row_hash FROM (
-            SELECT _row_number, {', '.join(selected)}, {extra} AS _extra FROM {table}
-            WHERE _row_number NOT IN (SELECT _row_number FROM rejected))""")
-
+    _parse(con, landed, extra)
+    quarantined = _quarantine_rows(con, landed)
     stored = [c.name for c in contract.stored_columns] + (["person_key"] if contract.pseudonymised else []) + ["_extra"]
     inserted = _insert_new(con, f"raw.{contract.table}", stored, extract_date, path)
     if contract.protected_columns:
@@ -240,7 +261,7 @@ def _values_not_allowed(con: duckdb.DuckDBPyConnection, contract: Contract) -> i
     """Category values of `parsed` the contract does not allow: loaded as sent, but counted and reported."""
     counts = [f"count(*) FILTER (WHERE lower(trim({ident(c.name)})) NOT IN ({', '.join(map(quote, c.allowed))}))"
               for c in contract.columns if c.allowed]
-    return con.execute(f"SELECT {' + '.join(counts)} FROM parsed").fetchall()[0][0] if counts else 0
+    return con.execute(f"SELECT {' + '.join(counts)} FROM parsed WHERE NOT _rejected").fetchall()[0][0] if counts else 0
 
 
 def _log_file(con: duckdb.DuckDBPyConnection, pending: PendingFile, extract_date: str, load: FileLoad) -> None:

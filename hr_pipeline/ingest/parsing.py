@@ -13,8 +13,9 @@ from hr_pipeline.ingest.contracts import Column, Contract, Dialect
 
 EMAIL_PATTERN = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"
 PHONE_PATTERN = r"\+?\d[\d ()./-]{6,}\d"
-# What exporters pad fields with: spaces, tabs, line breaks, no-break and other Unicode spaces.
-WHITESPACE = " \t\n\r\v\f\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+# A field holding only what exporters pad with (spaces, tabs, line breaks, no-break and other
+# Unicode spaces, a byte-order mark) is empty.
+BLANK_PATTERN = r"[\s\p{Z}\x{FEFF}]*"
 
 
 def quote(text: str) -> str:
@@ -26,37 +27,43 @@ def ident(name: str) -> str:
 
 
 def read_sql(contract: Contract, path: Path) -> str:
-    """A relation with `_row_number` and one column per top-level field, scalars as text.
-
-    JSON lines keep the whole record in `json` so that nested paths can be picked out."""
+    """A relation with `_row_number` and one column per contract column, scalars as text (typed for
+    Parquet). JSON lines also keep the whole record in `json`, for fields the contract does not know."""
     d, p = contract.dialect, quote(str(path))
     if d.file_format == "jsonl":
-        return f"(SELECT row_number() OVER () AS _row_number, json FROM read_json_objects({p}, format='newline_delimited'))"
+        # One multi-path extraction parses each record once, however many fields the contract has.
+        scalars = [c for c in contract.columns if not c.type.endswith("[]")]
+        lists = [c for c in contract.columns if c.type.endswith("[]")]
+        fields = [f"_text[{i}] AS {ident(c.name)}" for i, c in enumerate(scalars, 1)]
+        fields += [f"_json[{i}] AS {ident(c.name)}" for i, c in enumerate(lists, 1)]
+        paths = {name: "[" + ", ".join(quote("$." + c.source_path) for c in cols) + "]"
+                 for name, cols in (("text", scalars), ("json", lists)) if cols}
+        extracted = [f"json_extract_string(json, {paths['text']}) AS _text"] if "text" in paths else []
+        extracted += [f"json_extract(json, {paths['json']}) AS _json"] if "json" in paths else []
+        return (f"(SELECT _row_number, json, {', '.join(fields)} FROM ("
+                f"SELECT row_number() OVER () AS _row_number, json, {', '.join(extracted)} "
+                f"FROM read_json_objects({p}, format='newline_delimited')))")
     if d.file_format == "csv":
         return (f"(SELECT row_number() OVER () AS _row_number, * FROM read_csv({p}, header=true, all_varchar=true, "
                 f"delim={quote(d.delimiter)}, quote='\"', escape='\"', encoding='utf-8'))")
     return f"(SELECT file_row_number + 1 AS _row_number, * FROM read_parquet({p}, file_row_number=true))"
 
 
-def raw_value_sql(column: Column, dialect: Dialect) -> str:
-    """The value of a column as found in the file (text for text formats, typed for Parquet)."""
-    if dialect.file_format != "jsonl":
-        return ident(column.name)
-    path = quote("$." + column.source_path)
-    return f"(json -> {path})" if column.type.endswith("[]") else f"(json ->> {path})"
+def _blank(value: str) -> str:
+    return f"regexp_full_match(CAST({value} AS VARCHAR), {quote(BLANK_PATTERN)})"
 
 
 def _text(value: str) -> str:
-    return f"nullif(trim(CAST({value} AS VARCHAR), {quote(WHITESPACE)}), '')"
+    return f"CASE WHEN NOT {_blank(value)} THEN trim(CAST({value} AS VARCHAR)) END"
 
 
 def parse_sql(column: Column, dialect: Dialect, value: str) -> str:
     """`value` parsed to the column's type by the dialect; null when absent or unparseable."""
     if dialect.file_format == "parquet" and not column.type.endswith("[]"):
         return f"TRY_CAST({value} AS {column.type})"
-    text = _text(value)
     if column.type == "VARCHAR":
-        return f"CASE WHEN {text} IS NOT NULL THEN CAST({value} AS VARCHAR) END"
+        return f"CASE WHEN NOT {_blank(value)} THEN CAST({value} AS VARCHAR) END"
+    text = _text(value)
     if column.type in ("DOUBLE", "INTEGER", "BIGINT"):
         number = f"replace({text}, ',', '.')" if dialect.decimal == "," else text
         return f"TRY_CAST({number} AS {column.type})"
@@ -77,7 +84,9 @@ def present_sql(column: Column, dialect: Dialect, value: str) -> str:
     """True when the file holds a value for the column (so a null parse means it did not parse)."""
     if column.type.endswith("[]"):
         return f"coalesce(json_type({value}), 'NULL') <> 'NULL'"
-    return f"{_text(value)} IS NOT NULL"
+    if dialect.file_format == "parquet":
+        return f"{value} IS NOT NULL"
+    return f"coalesce(NOT {_blank(value)}, false)"
 
 
 def expected(column: Column, dialect: Dialect) -> str:

@@ -81,8 +81,8 @@ def test_unparseable_field_quarantines_its_row_and_the_rest_loads(tmp_path, con)
                   [_candidate(1), _candidate(2, years_experience="7,5 Jahre"), _candidate(3, international_experience="ja")])
     (load,) = load_system(con, landing, "ats", SALT)
     assert (load.rows_loaded, load.rows_quarantined, load.rows_in_file) == (1, 2, 3)
-    assert con.execute("SELECT source_file, row_number, field, value FROM raw.quarantine ORDER BY row_number").fetchall() == [
-        (str(path), 2, "years_experience", "7,5 Jahre"), (str(path), 3, "international_experience", "ja")]
+    assert con.execute("SELECT source_file, row_number, record_key, field, value FROM raw.quarantine ORDER BY 2").fetchall() == [
+        (str(path), 2, "C2", "years_experience", "7,5 Jahre"), (str(path), 3, "C3", "international_experience", "ja")]
     assert con.execute("SELECT rows_loaded + rows_duplicate + rows_quarantined, rows_in_file FROM raw.ingest_log"
                        ).fetchall() == [(3, 3)]
 
