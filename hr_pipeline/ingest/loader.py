@@ -1,8 +1,9 @@
 """Load extract folders into `raw.<system>_<entity>`: parse by contract, pseudonymise, keep every
 version once, lose nothing.
 
-One extract folder (`landing/<system>/<date>/`) loads in one transaction and each file is logged
-with its checksum in `raw.ingest_log`: a crash leaves the warehouse as it was, and loading the same
+Files are read and parsed in DuckDB a batch of extract folders at a time (few statements, bounded
+memory); then each extract folder (`landing/<system>/<date>/`) is written in one transaction and
+each file is logged with its checksum in `raw.ingest_log`: a crash leaves the warehouse as it was, and loading the same
 folder again changes nothing. A row whose field does not parse goes to `raw.quarantine` (file,
 row, field, value, reason) and the rest of the file loads; a file that cannot be read or lacks a
 required column is quarantined whole. Protected attributes go to `protected.<table>`, apart from
@@ -11,12 +12,15 @@ everything a model reads.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from hr_pipeline.ingest.contracts import CONTRACTS, LINEAGE_COLUMNS, Contract, contracts_of
 from hr_pipeline.ingest.parsing import expected, ident, parse_sql, present_sql, quote, read_sql, scrub_sql
@@ -106,89 +110,103 @@ def pending_folders(con: duckdb.DuckDBPyConnection, landing: Path, system: str,
     return found
 
 
-# -- one file --------------------------------------------------------------------------------------
+# -- reading a batch of files of one entity -----------------------------------------------------
+FOLDERS_PER_BATCH = 13  # a quarter of weekly extracts is read and parsed at once: few statements, bounded memory
+
+
 @dataclass
-class LandedFile:
-    """A pending file read into a temp table before the folder's transaction starts (a read error
-    inside a DuckDB transaction would abort it), or the reason it cannot load at all."""
+class StagedEntity:
+    """The pending files of one entity in a batch, read and parsed into temp tables before any
+    folder's transaction starts (a read error inside a DuckDB transaction would abort it)."""
 
-    pending: PendingFile
-    table: str
-    rows: int | None = None
-    fields: frozenset[str] = frozenset()
-    problem: FileRejection | None = None
+    contract: Contract
+    landed: str  # temp table: the files' rows as sent
+    parsed: str  # temp table: parsed values, failed-check flags, content hash
+    rows: dict[str, int] = field(default_factory=dict)  # per file
+    unknown: dict[str, tuple[str, ...]] = field(default_factory=dict)  # per file
+    rejected: dict[str, int] = field(default_factory=dict)  # rows failing a check, per file
+    not_allowed: dict[str, int] = field(default_factory=dict)  # category values outside the contract, per file
+    problems: dict[str, FileRejection] = field(default_factory=dict)  # files that cannot load at all
 
 
-def land(con: duckdb.DuckDBPyConnection, pending: PendingFile, table: str) -> LandedFile:
-    """Read one file as text into the temp table `table` and check it has the required columns."""
-    contract, path = pending.contract, pending.path
+def _land(con: duckdb.DuckDBPyConnection, contract: Contract, table: str, paths: list[Path],
+          problems: dict[str, FileRejection]) -> list[Path]:
+    """Read the files into the temp table `table`; returns those DuckDB could read, and gives each
+    other one a rejection naming the file and DuckDB's reason."""
     try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM {read_sql(contract, path)}")
-    except duckdb.Error as exc:
-        reason = str(exc).splitlines()[0]
-        return LandedFile(pending, table, problem=FileRejection(
-            f"{path}: cannot be read as {contract.dialect.describe}: {reason}"))
-    rows = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
-    if contract.file_format == "jsonl":
-        fields = {r[0] for r in con.execute(f"SELECT DISTINCT unnest(json_keys(json)) FROM {table}").fetchall()}
-    else:
-        fields = {r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()} - {"_row_number", "file_row_number"}
-    missing = _missing_required(con, contract, table, fields, rows)
-    if missing:
-        return LandedFile(pending, table, rows, frozenset(fields), FileRejection(
-            f"{path}: required column {', '.join(missing)} missing", missing[0], rows))
-    return LandedFile(pending, table, rows, frozenset(fields))
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM {read_sql(contract, paths)}")
+        return paths
+    except duckdb.Error:
+        pass
+    readable = []
+    for path in paths:  # the rare path: find the culprits one by one
+        try:
+            con.execute(f"SELECT count(*) FROM {read_sql(contract, [path])}").fetchall()
+            readable.append(path)
+        except duckdb.Error as exc:
+            problems[str(path)] = FileRejection(
+                f"{path}: cannot be read as {contract.dialect.describe}: {str(exc).splitlines()[0]}")
+    if readable:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM {read_sql(contract, readable)}")
+    return readable
 
 
-def _missing_required(con: duckdb.DuckDBPyConnection, contract: Contract, table: str, fields: set[str],
-                      rows: int) -> list[str]:
-    """Required columns the file lacks; in JSON lines, a field no record of the file carries."""
-    required = [c for c in contract.columns if c.required]
-    if contract.file_format != "jsonl":
-        return [c.name for c in required if c.name not in fields]
-    if rows == 0:
-        return []
-    counts = con.execute("SELECT " + ", ".join(f"count({ident(c.name)})" for c in required) + f" FROM {table}"
-                         ).fetchall()[0]
-    empty = [c for c, n in zip(required, counts) if n == 0]  # only these can be absent from every record
-    if not empty:
-        return []
-    found = con.execute("SELECT " + ", ".join(f"bool_or(json_exists(json, {quote('$.' + c.source_path)}))"
-                                              for c in empty) + f" FROM {table}").fetchall()[0]
-    return [c.name for c, ok in zip(empty, found) if not ok]
+def _fields(con: duckdb.DuckDBPyConnection, contract: Contract, table: str, paths: list[Path]) -> dict[str, set[str]]:
+    """The top-level fields each file really has (a JSON field: if any record of the file carries it)."""
+    if contract.file_format == "csv":
+        fields = {}
+        for path in paths:
+            with open(path, encoding="utf-8", newline="") as f:
+                fields[str(path)] = set(next(csv.reader(f, delimiter=contract.dialect.delimiter), []))
+        return fields
+    if contract.file_format == "parquet":
+        return {str(path): set(pq.read_schema(path).names) for path in paths}
+    rows = con.execute(f"SELECT _source_file, list(DISTINCT key) FROM (SELECT _source_file, unnest(json_keys(json)) "
+                       f"AS key FROM {table}) GROUP BY 1").fetchall()
+    fields = {str(path): set() for path in paths} | {f: set(keys) for f, keys in rows}
+    nested = [c for c in contract.columns if c.required and "." in c.source_path]
+    if nested:  # a nested field counts as present only if some record has it
+        found = con.execute(f"SELECT _source_file, " + ", ".join(
+            f"bool_or(json_exists(json, {quote('$.' + c.source_path)}))" for c in nested) + f" FROM {table} GROUP BY 1"
+        ).fetchall()
+        for f, *present in found:
+            fields[f] |= {c.source_path for c, ok in zip(nested, present) if ok}
+    return fields
 
 
-def _extra_sql(contract: Contract, fields: frozenset[str]) -> tuple[str, tuple[str, ...]]:
-    """The fields the contract does not know, as one scrubbed JSON object, and their names."""
-    known = {c.source_path.split(".")[0] for c in contract.columns}
-    unknown = tuple(sorted(fields - known))
+def _extra_sql(contract: Contract, unknown: set[str]) -> str:
+    """The row's fields the contract does not know, as a scrubbed JSON object of text (nulls left out,
+    so a row's value never depends on the other files read with it)."""
     if not unknown:
-        return "NULL", ()
-    if contract.file_format == "jsonl":
-        packed = "json_object(" + ", ".join(f"{quote(k)}, json -> {quote('$.' + k)}" for k in unknown) + ")"
-    else:
-        packed = "to_json(struct_pack(" + ", ".join(f"{ident(k)} := CAST({ident(k)} AS VARCHAR)" for k in unknown) + "))"
-    return f"CAST({scrub_sql(f'CAST({packed} AS VARCHAR)')} AS JSON)", unknown
+        return "NULL"
+    entries = ", ".join(
+        f"{{'k': {quote(k)}, 'v': " + (f"json ->> {quote('$.' + k)}" if contract.file_format == "jsonl"
+                                       else f"CAST({ident(k)} AS VARCHAR)") + "}" for k in sorted(unknown))
+    kept = f"list_filter([{entries}], lambda e: e.v IS NOT NULL)"
+    as_json = f"CAST(to_json(map_from_entries({kept})) AS VARCHAR)"
+    return f"CASE WHEN len({kept}) > 0 THEN CAST({scrub_sql(as_json)} AS JSON) END"
 
 
 def _checks(contract: Contract) -> list[tuple[str, str, str]]:
-    """(field, condition on the landed row, reason) for every way a row can fail the contract."""
+    """(field, condition, reason) for every way a row can fail the contract; a condition reads the
+    landed value as `"<name>"` and the parsed one as `"_p_<name>"`."""
     d = contract.dialect
     checks = []
     for c in contract.columns:
-        raw, parsed = ident(c.name), parse_sql(c, d, ident(c.name))
+        raw, parsed = ident(c.name), ident(f"_p_{c.name}")
         if c.type != "VARCHAR":
             checks.append((c.name, f"{present_sql(c, d, raw)} AND {parsed} IS NULL", f"not {expected(c, d)}"))
         if not c.nullable:
-            checks.append((c.name, f"{parsed} IS NULL", "required value missing"))
+            missing = f"{parsed} IS NULL" if c.type == "VARCHAR" else f"NOT {present_sql(c, d, raw)}"
+            checks.append((c.name, missing, "required value missing"))
     return checks
 
 
-def _parse(con: duckdb.DuckDBPyConnection, landed: LandedFile, extra: str) -> None:
-    """Parse every row of a landed file in one scan into the temp table `parsed`, with one flag per
-    failed check and the row's content hash."""
-    contract, d = landed.pending.contract, landed.pending.contract.dialect
-    values = {c.name: parse_sql(c, d, ident(c.name)) for c in contract.columns}
+def _parse(con: duckdb.DuckDBPyConnection, staged: StagedEntity, extra: str) -> None:
+    """Parse every landed row in one scan: values, one flag per failed check, the content hash."""
+    contract, d = staged.contract, staged.contract.dialect
+    parsed = [f"{parse_sql(c, d, ident(c.name))} AS {ident(f'_p_{c.name}')}" for c in contract.columns]
+    values = {c.name: ident(f"_p_{c.name}") for c in contract.columns}
     values.update({c.name: scrub_sql(values[c.name]) for c in contract.columns if c.free_text})
     kept = [c.name for c in contract.columns if not c.personal]
     selected = [f"{values[name]} AS {ident(name)}" for name in kept]
@@ -198,113 +216,156 @@ def _parse(con: duckdb.DuckDBPyConnection, landed: LandedFile, extra: str) -> No
     flags = [f"({condition}) AS _fails_{i}" for i, (_, condition, _) in enumerate(_checks(contract))]
     struct = ", ".join(f"{ident(n)} := {ident(n)}" for n in kept + ["_extra"])
     con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE parsed AS
+        CREATE OR REPLACE TEMP TABLE {staged.parsed} AS
         SELECT *, md5_number(CAST(struct_pack({struct}) AS VARCHAR)) AS _row_hash,
                {' OR '.join(f'_fails_{i}' for i in range(len(flags))) or 'false'} AS _rejected
-        FROM (SELECT _row_number, {', '.join(selected + flags)}, {extra} AS _extra FROM {landed.table})""")
+        FROM (SELECT _source_file, _row_number, {', '.join(selected + flags)}, {extra} AS _extra
+              FROM (SELECT *, {', '.join(parsed)} FROM {staged.landed}))""")
 
 
-def _quarantine_rows(con: duckdb.DuckDBPyConnection, landed: LandedFile) -> int:
-    """Every failed check of `parsed` becomes a `raw.quarantine` row naming file, row, key, field and value."""
-    contract = landed.pending.contract
-    checks = _checks(contract)
-    if not checks:
-        return 0
-    failures = " UNION ALL ".join(f"SELECT _row_number, {quote(field)} AS field, {quote(reason)} AS reason "
-                                  f"FROM parsed WHERE _fails_{i}" for i, (field, _, reason) in enumerate(checks))
+def stage(con: duckdb.DuckDBPyConnection, contract: Contract, paths: list[Path]) -> StagedEntity:
+    """Read and parse the files of one entity at once; note per file its rows, unknown columns,
+    rejected rows, or why it cannot load at all."""
+    staged = StagedEntity(contract, f"landed_{contract.table}", f"parsed_{contract.table}")
+    readable = _land(con, contract, staged.landed, paths, staged.problems)
+    if not readable:
+        return staged
+    columns = {row[0] for row in con.execute(f"DESCRIBE {staged.landed}").fetchall()}
+    for c in contract.columns:  # a column no file has: null, so that parsing binds (the files get rejected)
+        if c.name not in columns:
+            con.execute(f"ALTER TABLE {staged.landed} ADD COLUMN {ident(c.name)} VARCHAR")
+    fields = _fields(con, contract, staged.landed, readable)
+    counts = dict(con.execute(f"SELECT _source_file, count(*) FROM {staged.landed} GROUP BY 1").fetchall())
+    known = {c.source_path for c in contract.columns} | {c.source_path.split(".")[0] for c in contract.columns}
+    for path in readable:
+        name, present = str(path), fields[str(path)]
+        staged.rows[name] = rows = counts.get(name, 0)
+        missing = [c.name for c in contract.columns
+                   if c.required and c.source_path not in present and (rows or contract.file_format != "jsonl")]
+        if missing:
+            staged.problems[name] = FileRejection(f"{path}: required column {', '.join(missing)} missing", missing[0],
+                                                  rows)
+        staged.unknown[name] = tuple(sorted(present - known))
+    _parse(con, staged, _extra_sql(contract, {col for cols in staged.unknown.values() for col in cols}))
+    allowed = [f"count(*) FILTER (WHERE NOT _rejected AND lower(trim({ident(c.name)})) NOT IN "
+               f"({', '.join(map(quote, c.allowed))}))" for c in contract.columns if c.allowed]
+    for name, rejected, not_allowed in con.execute(
+            f"SELECT _source_file, count(*) FILTER (WHERE _rejected), {' + '.join(allowed) or '0'} "
+            f"FROM {staged.parsed} GROUP BY 1").fetchall():
+        staged.rejected[name], staged.not_allowed[name] = rejected, not_allowed
+    return staged
+
+
+# -- writing one folder ----------------------------------------------------------------------------
+def _quarantine_rows(con: duckdb.DuckDBPyConnection, staged: StagedEntity, path: str) -> None:
+    """Every failed check of the file's rows becomes a `raw.quarantine` row naming file, row, key, field and value."""
+    contract = staged.contract
+    failures = " UNION ALL ".join(
+        f"SELECT _row_number, {quote(field)} AS field, {quote(reason)} AS reason FROM {staged.parsed} "
+        f"WHERE _source_file = $file AND _fails_{i}" for i, (field, _, reason) in enumerate(_checks(contract)))
     value = "CASE f.field " + " ".join(f"WHEN {quote(c.name)} THEN CAST(l.{ident(c.name)} AS VARCHAR)"
                                          for c in contract.columns) + " END"
     con.execute(f"""
         INSERT INTO raw.quarantine
-        SELECT ?, f._row_number, CAST(l.{ident(contract.key)} AS VARCHAR), f.field, {value}, f.reason, now()
-        FROM ({failures}) AS f JOIN {landed.table} AS l USING (_row_number)""", [str(landed.pending.path)])
-    return con.execute("SELECT count(*) FROM parsed WHERE _rejected").fetchall()[0][0]
+        SELECT $file, f._row_number, CAST(l.{ident(contract.key)} AS VARCHAR), f.field, {value}, f.reason, now()
+        FROM ({failures}) AS f JOIN (SELECT * FROM {staged.landed} WHERE _source_file = $file) AS l USING (_row_number)
+        """, {"file": path})
 
 
-def _insert_new(con: duckdb.DuckDBPyConnection, target: str, columns: list[str], extract_date: str, path: Path) -> int:
-    """Insert the accepted rows of `parsed` whose content the target does not hold yet; returns how many."""
+def _insert_new(con: duckdb.DuckDBPyConnection, staged: StagedEntity, target: str, columns: list[str],
+                extract_date: str, path: str) -> int:
+    """Insert the file's accepted rows whose content the target does not hold yet; returns how many."""
     names = ", ".join(ident(c) for c in columns)
     return con.execute(f"""
         INSERT INTO {target} ({names}, _extract_date, _source_file, _row_number, _row_hash, _loaded_at)
-        SELECT {names}, CAST(? AS DATE), ?, _row_number, _row_hash, now() FROM parsed
-        WHERE NOT _rejected AND _row_hash NOT IN (SELECT _row_hash FROM {target})
+        SELECT {names}, CAST($date AS DATE), _source_file, _row_number, _row_hash, now() FROM {staged.parsed}
+        WHERE _source_file = $file AND NOT _rejected AND _row_hash NOT IN (SELECT _row_hash FROM {target})
         QUALIFY row_number() OVER (PARTITION BY _row_hash ORDER BY _row_number) = 1""",
-        [extract_date, str(path)]).fetchall()[0][0]
+        {"date": extract_date, "file": path}).fetchall()[0][0]
 
 
-def load_file(con: duckdb.DuckDBPyConnection, landed: LandedFile, extract_date: str) -> FileLoad:
-    """Parse a landed file into its raw (and protected) table, inside the caller's transaction."""
-    contract, path = landed.pending.contract, landed.pending.path
-    if landed.problem:
-        problem = landed.problem
+def load_file(con: duckdb.DuckDBPyConnection, staged: StagedEntity, path: str, extract_date: str) -> FileLoad:
+    """Write one staged file into its raw (and protected) table, inside the caller's transaction."""
+    contract = staged.contract
+    problem = staged.problems.get(path)
+    if problem:
         con.execute("INSERT INTO raw.quarantine VALUES (?, NULL, NULL, ?, NULL, ?, now())",
-                    [str(path), problem.field, problem.message])
+                    [path, problem.field, problem.message])
         log.warning("quarantined whole file: %s", problem.message)
-        return FileLoad(str(path), contract.table, "quarantined", problem.rows_in_file, 0, 0,
+        return FileLoad(path, contract.table, "quarantined", problem.rows_in_file, 0, 0,
                         problem.rows_in_file or 0, message=problem.message)
-    extra, unknown = _extra_sql(contract, landed.fields)
-    _parse(con, landed, extra)
-    quarantined = _quarantine_rows(con, landed)
+    rows, rejected = staged.rows[path], staged.rejected.get(path, 0)
+    if rejected:
+        _quarantine_rows(con, staged, path)
     stored = [c.name for c in contract.stored_columns] + (["person_key"] if contract.pseudonymised else []) + ["_extra"]
-    inserted = _insert_new(con, f"raw.{contract.table}", stored, extract_date, path)
+    inserted = _insert_new(con, staged, f"raw.{contract.table}", stored, extract_date, path)
     if contract.protected_columns:
         apart = [contract.key] + (["person_key"] if contract.pseudonymised else [])
-        _insert_new(con, f"protected.{contract.table}", apart + [c.name for c in contract.protected_columns],
+        _insert_new(con, staged, f"protected.{contract.table}", apart + [c.name for c in contract.protected_columns],
                     extract_date, path)
+    unknown = staged.unknown.get(path, ())
     if unknown:
         log.warning("%s: unknown column(s) %s kept in _extra", path, ", ".join(unknown))
-    return FileLoad(str(path), contract.table, "loaded", landed.rows, inserted, landed.rows - quarantined - inserted,
-                    quarantined, unknown, _values_not_allowed(con, contract))
+    return FileLoad(path, contract.table, "loaded", rows, inserted, rows - rejected - inserted, rejected, unknown,
+                    staged.not_allowed.get(path, 0))
 
 
-def _values_not_allowed(con: duckdb.DuckDBPyConnection, contract: Contract) -> int:
-    """Category values of `parsed` the contract does not allow: loaded as sent, but counted and reported."""
-    counts = [f"count(*) FILTER (WHERE lower(trim({ident(c.name)})) NOT IN ({', '.join(map(quote, c.allowed))}))"
-              for c in contract.columns if c.allowed]
-    return con.execute(f"SELECT {' + '.join(counts)} FROM parsed WHERE NOT _rejected").fetchall()[0][0] if counts else 0
+_LOG_COLUMNS = ("source_file", "system", "entity", "extract_date", "checksum", "status", "rows_in_file", "rows_loaded",
+                "rows_duplicate", "rows_quarantined", "unknown_columns", "values_not_allowed", "message")
 
 
-def _log_file(con: duckdb.DuckDBPyConnection, pending: PendingFile, extract_date: str, load: FileLoad) -> None:
-    c = pending.contract
-    con.execute("INSERT INTO raw.ingest_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
-                [load.source_file, c.system, c.entity, extract_date, pending.checksum, load.status, load.rows_in_file,
-                 load.rows_loaded, load.rows_duplicate, load.rows_quarantined, list(load.unknown_columns),
-                 load.values_not_allowed, load.message])
+def _log_files(con: duckdb.DuckDBPyConnection, files: list[PendingFile], extract_date: str,
+               loads: list[FileLoad]) -> None:
+    """One `raw.ingest_log` row per file of the folder, written in one statement."""
+    rows = [(load.source_file, p.contract.system, p.contract.entity, extract_date, p.checksum, load.status,
+             load.rows_in_file, load.rows_loaded, load.rows_duplicate, load.rows_quarantined,
+             list(load.unknown_columns), load.values_not_allowed, load.message) for p, load in zip(files, loads)]
+    con.register("log_rows", pa.Table.from_pylist([dict(zip(_LOG_COLUMNS, row)) for row in rows]))
+    try:
+        con.execute(f"INSERT INTO raw.ingest_log SELECT {', '.join(_LOG_COLUMNS)}, now() FROM log_rows")
+    finally:
+        con.unregister("log_rows")
 
 
-# -- folders ---------------------------------------------------------------------------------------
-def load_folder(con: duckdb.DuckDBPyConnection, folder: Path, files: list[PendingFile]) -> list[FileLoad]:
-    """Load the pending files of one extract folder in one transaction: all of them or nothing."""
+def load_folder(con: duckdb.DuckDBPyConnection, folder: Path, files: list[PendingFile],
+                staged: dict[str, StagedEntity]) -> list[FileLoad]:
+    """Write the pending files of one extract folder in one transaction: all of them or nothing."""
     extract_date = folder.name
-    landed = [land(con, pending, f"landed_{i}") for i, pending in enumerate(files)]
     loads = []
     con.execute("BEGIN TRANSACTION")
     try:
-        for file in landed:
-            load = load_file(con, file, extract_date)
-            _log_file(con, file.pending, extract_date, load)
-            loads.append(load)
+        for pending in files:
+            loads.append(load_file(con, staged[pending.contract.table], str(pending.path), extract_date))
+        _log_files(con, files, extract_date, loads)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    finally:
-        for file in landed:
-            con.execute(f"DROP TABLE IF EXISTS {file.table}")
     return loads
 
 
 def load_system(con: duckdb.DuckDBPyConnection, landing: Path, system: str, salt: str,
                 extract_dates: list[str] | None = None) -> list[FileLoad]:
-    """Every pending extract folder of one system, oldest first, one transaction each."""
+    """Every pending extract folder of one system, oldest first, one transaction each; the files
+    are read and parsed a batch of folders at a time."""
     ensure_raw_tables(con)
     register_person_key(con, salt)
     folders = pending_folders(con, landing, system, extract_dates)
     loads = []
-    for i, (folder, files) in enumerate(folders, 1):
-        loads += load_folder(con, folder, files)
-        if i % 25 == 0 or i == len(folders):
-            log.info("%s: %d/%d extract folders loaded", system, i, len(folders))
+    for start in range(0, len(folders), FOLDERS_PER_BATCH):
+        batch = folders[start:start + FOLDERS_PER_BATCH]
+        staged = {}
+        try:
+            for contract in contracts_of(system):
+                paths = [f.path for _, files in batch for f in files if f.contract is contract]
+                if paths:
+                    staged[contract.table] = stage(con, contract, paths)
+            for folder, files in batch:
+                loads += load_folder(con, folder, files, staged)
+        finally:
+            for entity in staged.values():
+                con.execute(f"DROP TABLE IF EXISTS {entity.landed}; DROP TABLE IF EXISTS {entity.parsed}")
+        log.info("%s: %d/%d extract folders loaded", system, start + len(batch), len(folders))
     return loads
 
 

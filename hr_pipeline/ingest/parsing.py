@@ -26,27 +26,34 @@ def ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def read_sql(contract: Contract, path: Path) -> str:
-    """A relation with `_row_number` and one column per contract column, scalars as text (typed for
-    Parquet). JSON lines also keep the whole record in `json`, for fields the contract does not know."""
-    d, p = contract.dialect, quote(str(path))
+def read_sql(contract: Contract, paths: list[Path]) -> str:
+    """One relation over the files, with `_source_file`, the row's `_row_number` in its file and one
+    column per contract column: text for text formats, typed for Parquet. JSON lines also keep the
+    whole record in `json`, for fields the contract does not know."""
+    d, files = contract.dialect, "[" + ", ".join(quote(str(p)) for p in paths) + "]"
+    if d.file_format == "parquet":
+        return (f"(SELECT filename AS _source_file, file_row_number + 1 AS _row_number, * EXCLUDE (filename, "
+                f"file_row_number) FROM read_parquet({files}, filename=true, file_row_number=true, union_by_name=true))")
     if d.file_format == "jsonl":
         # One multi-path extraction parses each record once, however many fields the contract has.
         scalars = [c for c in contract.columns if not c.type.endswith("[]")]
         lists = [c for c in contract.columns if c.type.endswith("[]")]
         fields = [f"_text[{i}] AS {ident(c.name)}" for i, c in enumerate(scalars, 1)]
         fields += [f"_json[{i}] AS {ident(c.name)}" for i, c in enumerate(lists, 1)]
-        paths = {name: "[" + ", ".join(quote("$." + c.source_path) for c in cols) + "]"
-                 for name, cols in (("text", scalars), ("json", lists)) if cols}
-        extracted = [f"json_extract_string(json, {paths['text']}) AS _text"] if "text" in paths else []
-        extracted += [f"json_extract(json, {paths['json']}) AS _json"] if "json" in paths else []
-        return (f"(SELECT _row_number, json, {', '.join(fields)} FROM ("
-                f"SELECT row_number() OVER () AS _row_number, json, {', '.join(extracted)} "
-                f"FROM read_json_objects({p}, format='newline_delimited')))")
-    if d.file_format == "csv":
-        return (f"(SELECT row_number() OVER () AS _row_number, * FROM read_csv({p}, header=true, all_varchar=true, "
-                f"delim={quote(d.delimiter)}, quote='\"', escape='\"', encoding='utf-8'))")
-    return f"(SELECT file_row_number + 1 AS _row_number, * FROM read_parquet({p}, file_row_number=true))"
+        listed = {name: "[" + ", ".join(quote("$." + c.source_path) for c in cols) + "]"
+                  for name, cols in (("text", scalars), ("json", lists)) if cols}
+        extracted = [f"json_extract_string(json, {listed['text']}) AS _text"] if "text" in listed else []
+        extracted += [f"json_extract(json, {listed['json']}) AS _json"] if "json" in listed else []
+        source = (f"(SELECT filename, json, {', '.join(extracted)} "
+                  f"FROM read_json_objects({files}, format='newline_delimited', filename=true))")
+        columns = f"json, {', '.join(fields)}"
+    else:
+        source = (f"read_csv({files}, header=true, all_varchar=true, delim={quote(d.delimiter)}, quote='\"', "
+                  f"escape='\"', encoding='utf-8', skip=0, filename=true, union_by_name=true)")
+        columns = "* EXCLUDE (filename, _seq)"
+    # Scan order is file order (DuckDB preserves insertion order), so numbering within a file is its row.
+    return (f"(SELECT filename AS _source_file, row_number() OVER (PARTITION BY filename ORDER BY _seq) AS _row_number, "
+            f"{columns} FROM (SELECT *, row_number() OVER () AS _seq FROM {source}))")
 
 
 def _blank(value: str) -> str:

@@ -46,4 +46,6 @@ def test_cli_report_names_the_failing_check_column_and_completeness(gated_run):
 
     lines = gate_failure_lines(gated_run.result)
     assert lines[0] == "QUALITY GATE FAILED: marts/fct_decision_outcomes / quality_gate"
-    assert len(lines) == 2 and lines[1].strip().startswith("years_experience completeness 0.9")
+    assert len(lines) == 2
+    assert lines[1].strip().startswith("years_experience completeness") and lines[1].endswith("< 0.95 FAILED")
+    assert 0.86 < float(lines[1].split()[2]) < 0.94  # 10 % injected on top of the default 1 % missing

@@ -167,20 +167,21 @@ def test_crash_inside_a_folder_leaves_the_warehouse_as_it_was_and_a_rerun_loads_
     _jsonl(landing, "2026-01-12", "candidates", [_candidate(2), _candidate(3)])
     _jsonl(landing, "2026-01-12", "recruiter_decisions", [_decision(1, "ok")])
 
-    real_log = loader._log_file
-    calls = []
+    real_load = loader.load_file
+    loaded = []
 
-    def crash_on_second_file(*args):
-        calls.append(args)
-        if len(calls) == 2:
+    def crash_after_the_first_file(*args):
+        if loaded:
             raise RuntimeError("power cut")
-        real_log(*args)
+        loaded.append(real_load(*args))
+        return loaded[-1]
 
-    monkeypatch.setattr(loader, "_log_file", crash_on_second_file)
+    monkeypatch.setattr(loader, "load_file", crash_after_the_first_file)
     with pytest.raises(RuntimeError, match="power cut"):
         load_system(con, landing, "ats", SALT)
+    assert loaded[0].rows_loaded > 0  # rows were written before the crash
     assert _tables(con) == before
-    monkeypatch.setattr(loader, "_log_file", real_log)
+    monkeypatch.setattr(loader, "load_file", real_load)
     loads = load_system(con, landing, "ats", SALT)
     assert sum(load.rows_loaded for load in loads) == 3
     assert con.execute("SELECT count(*) FROM raw.ats_candidates").fetchall()[0][0] == 3
