@@ -6,6 +6,7 @@ import argparse
 import logging
 import os
 import sys
+from dataclasses import fields, replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -22,13 +23,24 @@ def _date(text: str) -> date:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from hr_pipeline.synth.extracts import generate_world, parse_missing
+    from hr_pipeline.synth.extracts import DefectRates, generate_world, parse_missing
 
+    rates = DefectRates.none() if args.no_defects else DefectRates()
+    rates = replace(rates, **{f.name: getattr(args, f"{f.name}_rate") for f in fields(DefectRates)
+                              if getattr(args, f"{f.name}_rate") is not None})
     summary = generate_world(Path(args.out), employees=args.employees, years=args.years, seed=args.seed,
-                             as_of=args.as_of, drift_at=args.drift_at, missing=parse_missing(args.missing))
+                             as_of=args.as_of, drift_at=args.drift_at, missing=parse_missing(args.missing),
+                             defects=rates)
     print(f"wrote {summary.files} files in {summary.extracts} weekly extracts ({summary.start} .. {summary.as_of}) "
           f"to {Path(summary.out) / 'landing'}; ground truth in {Path(summary.out) / 'ground_truth'}")
     return 0
+
+
+def _defect_options() -> list[tuple[str, float, str]]:
+    """(name, default rate, what it does) per defect, from the generator's own definition."""
+    from hr_pipeline.synth.defects import DefectRates
+
+    return [(f.name, f.default, f.metadata["what"]) for f in fields(DefectRates)]
 
 
 def _set_home(home: str | None) -> Path:
@@ -40,10 +52,13 @@ def _set_home(home: str | None) -> Path:
 
 
 def gate_failure_lines(result) -> list[str]:
-    """For each failed check of a run: the check, then each failed expectation with its observed value."""
+    """For each failed blocking check of a run: the check, then each failed expectation with its observed
+    value. Warnings (e.g. an orphan whose parent row sits in quarantine) do not stop a run and are not listed."""
+    import dagster as dg
+
     lines = []
     for evaluation in result.get_asset_check_evaluations():
-        if evaluation.passed:
+        if evaluation.passed or evaluation.severity != dg.AssetCheckSeverity.ERROR:
             continue
         key = evaluation.asset_check_key
         lines.append(f"QUALITY GATE FAILED: {key.asset_key.to_user_string()} / {key.name}")
@@ -124,6 +139,10 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--drift-at", type=_date, default=None, help="plant a drift event at this date")
     gen.add_argument("--missing", nargs="*", default=[], metavar="TABLE.COLUMN=RATE",
                      help="blank a share of a column, e.g. candidates.years_experience=0.1")
+    gen.add_argument("--no-defects", action="store_true", help="a clean world: every defect rate 0 unless set below")
+    for name, default, what in _defect_options():
+        gen.add_argument(f"--{name.replace('_', '-')}-rate", dest=f"{name}_rate", type=float, default=None,
+                         metavar="RATE", help=f"{what} (default {default})")
     gen.set_defaults(func=cmd_generate)
 
     for name, func, text in (("run", cmd_run, "materialise every asset for the landing zone under the home"),

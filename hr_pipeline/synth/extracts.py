@@ -1,45 +1,36 @@
-"""Write a simulated world as the weekly delta extracts the source systems would export.
+"""Generate a synthetic world: simulate it in chunks spilled to Parquet, then let DuckDB write the
+weekly delta extracts each source system would export, and the ground truth beside them.
 
 Layout: `<out>/landing/<system>/<extract_date>/<entity>.<ext>` and `<out>/ground_truth/` beside
-(never inside) the landing zone. Defects are injected here, each one logged per record.
+(never inside) the landing zone. The chunks live in `<out>/.work/` while generating, then go.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import shutil
 from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from hr_pipeline.ingest.contracts import CONTRACTS, Contract
-from hr_pipeline.synth import world as w
+from hr_pipeline.ingest.contracts import CONTRACTS, CONTRACTS_BY_TABLE
+from hr_pipeline.synth import effects as fx
+from hr_pipeline.synth import render
+from hr_pipeline.synth.defects import DefectRates, Marker, parse_missing
+from hr_pipeline.synth.world import WorldSpec, simulate
+
+__all__ = ["DefectRates", "GenerateSummary", "generate_world", "parse_missing"]
 
 log = logging.getLogger(__name__)
 
-DEFAULT_DUPLICATE_RATE = 0.01
-
-
-def parse_missing(items: list[str]) -> dict[tuple[str, str], float]:
-    """`ENTITY.COLUMN=RATE` (entity as `candidates` or `ats_candidates`) -> {(table, column): rate}."""
-    by_name = {c.entity: c for c in CONTRACTS} | {c.table: c for c in CONTRACTS}
-    parsed = {}
-    for item in items:
-        try:
-            target, rate = item.split("=")
-            entity, column = target.split(".")
-            contract, rate = by_name[entity], float(rate)
-        except (ValueError, KeyError) as exc:
-            raise ValueError(f"--missing {item!r}: expected ENTITY.COLUMN=RATE with a known entity") from exc
-        if column not in {c.name for c in contract.columns} or not 0 <= rate <= 1:
-            raise ValueError(f"--missing {item!r}: {contract.entity} has no column {column!r} or rate not in [0, 1]")
-        parsed[(contract.table, column)] = rate
-    return parsed
+DUCKDB_MEMORY_LIMIT = "2GB"
 
 
 @dataclass(frozen=True)
@@ -52,111 +43,156 @@ class GenerateSummary:
     as_of: str
 
 
-def _inject_defects(contract: Contract, frame: pd.DataFrame, missing: dict, duplicate_rate: float,
-                    rng: np.random.Generator, log_rows: list) -> pd.DataFrame:
-    for (table, column), rate in missing.items():
-        if table != contract.table:
-            continue
-        hit = rng.random(len(frame)) < rate
-        frame.loc[hit, column] = None
-        log_rows.append(pd.DataFrame({"table": table, "key": frame.loc[hit, contract.key], "column": column,
-                                      "defect": "missing"}))
-    dup = frame[rng.random(len(frame)) < duplicate_rate]
-    log_rows.append(pd.DataFrame({"table": contract.table, "key": dup[contract.key], "column": None,
-                                  "defect": "duplicate_export"}))
-    return pd.concat([frame, dup], ignore_index=True)
+class Spill:
+    """The simulation's sink: marks each contract entity's chunk with its defects, numbers the rows
+    and writes the chunk as one Parquet file under `<work>/<table>/`."""
+
+    def __init__(self, work: Path, marker: Marker):
+        self.work, self.marker = work, marker
+        self.parts: dict[str, int] = {}
+        self.rows: dict[str, int] = {}
+
+    def __call__(self, table: str, frame: pd.DataFrame) -> None:
+        if not len(frame) and not table.startswith("truth_"):  # ground truth is written even when empty
+            return
+        if table in CONTRACTS_BY_TABLE:
+            frame = self.marker.mark(table, frame)
+        first = self.rows.get(table, 0)
+        frame = frame.assign(_row=np.arange(first, first + len(frame)))
+        part = self.parts.get(table, 0)
+        folder = self.work / table
+        folder.mkdir(parents=True, exist_ok=True)
+        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), folder / f"part-{part:05d}.parquet")
+        self.parts[table], self.rows[table] = part + 1, first + len(frame)
 
 
-def _for_file(contract: Contract, frame: pd.DataFrame) -> pd.DataFrame:
-    """The contract's columns in its order, dates rendered as the system exports them."""
-    out = frame[[c.name for c in contract.columns]].copy()
-    if contract.file_format == "parquet":
-        return out
-    for col in contract.columns:
-        if col.type in ("DATE", "TIMESTAMP"):
-            fmt = "%Y-%m-%d" if col.type == "DATE" else "%Y-%m-%dT%H:%M:%S"
-            out[col.name] = pd.to_datetime(out[col.name]).dt.strftime(fmt)
-    return out
+# What each ground-truth file holds, column by column (world.json lists them; the docs render them).
+GROUND_TRUTH = {
+    "applications.parquet": ("one row per application made before the as-of date", {
+        "application_id": "the ATS application (and, same number, its candidate and AI recommendation)",
+        "candidate_id": "the ATS candidate",
+        "requisition_id": "the ATS requisition",
+        "applied_at": "when the application was made",
+        "p_success": "true probability of hire success (retained 12 months and 12-month rating >= 3) if hired",
+        "hired": "the candidate accepted an offer before the as-of date",
+        "hire_success": "for hires: whether the hire succeeds (also for hires not yet 12 months in)",
+        "employee_id": "the HRIS employee the hire became (starts before the as-of date only)",
+        "p_retained_12m": "true probability of staying 12 months",
+        "p_rating_3_plus": "true probability of a 12-month rating of 3 or more",
+        "would_succeed": "the outcome this applicant would have had if hired (drawn for everyone)",
+        "customer_facing": "the requisition is in a customer-facing job family",
+        "communication": "the applicant's communication skill (SD units; recorded nowhere in the landing zone)",
+        "ethnicity": "as the candidate declared it (the protected group of the bias effect)",
+        "after_drift": "applied on or after the drift date",
+    }),
+    "employees.parquet": ("one row per employee, from the initial staff and from hires", {
+        "employee_id": "the HRIS employee",
+        "application_id": "the application they were hired through; empty for staff hired before the window",
+        "hire_date": "first working day",
+        "exit_date": "last working day, when before the as-of date",
+        "voluntary": "the exit was voluntary",
+        "hazard_from": "from this date exits follow the hazard model (earlier: the hire's first-year outcome)",
+        "voluntary_hazard_per_year": "voluntary exit hazard outside a burnout episode",
+        "burnout_start": "start of the burnout episode, when it began while employed before the as-of date",
+        "burnout_end": "its end (or the as-of date)",
+        "trained_in_burnout": "the employee got a training during the episode",
+        "burnout_hazard_multiplier": "the voluntary hazard is multiplied by this during the episode",
+    }),
+    "defects.parquet": ("one row per injected defect of a landed record", {
+        "table": "raw table of the record (`<system>_<entity>`)",
+        "key": "the record's key (several versions of a record share it)",
+        "column": "the column hit (empty for a duplicate export)",
+        "defect": "the defect, named as in `DefectRates` and the CLI flags",
+        "detail": "what was written: the variant value, the format, the original of a blank, the extract",
+    }),
+    "world.json": ("spec, planted effects, drift event, defect rates, routing, channel costs, file summary", {}),
+}
 
 
-def _write(contract: Contract, frame: pd.DataFrame, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if contract.file_format == "jsonl":
-        frame.to_json(path, orient="records", lines=True, force_ascii=False)
-    elif contract.file_format == "csv":
-        frame.to_csv(path, index=False, encoding="utf-8")
-    else:
-        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path)
-
-
-def extract_date_of(events: pd.Series) -> pd.Series:
-    """An event lands in the first Monday extract after it."""
-    day = events.dt.normalize()
-    return day - pd.to_timedelta(day.dt.weekday, unit="D") + pd.Timedelta(days=7)
+def _truth_sql(work: Path) -> dict[str, str]:
+    apps = f"read_parquet('{work}/truth_applications/*.parquet')"
+    emps = f"read_parquet('{work}/truth_employees/*.parquet')"
+    ids = render.id_sql
+    dates = ", ".join(f"CAST({c} AS DATE) AS {c}" for c in ("hire_date", "exit_date", "hazard_from", "burnout_start",
+                                                             "burnout_end"))
+    return {
+        "applications.parquet": f"""
+            SELECT {ids('application_id', 'a.application_id')} AS application_id,
+                   {ids('candidate_id', 'a.candidate_id')} AS candidate_id,
+                   {ids('requisition_id', 'a.requisition_id')} AS requisition_id,
+                   CAST(a.applied_at AS TIMESTAMP) AS applied_at, a.p_success, a.hired,
+                   CASE WHEN a.hired THEN a.would_succeed END AS hire_success,
+                   {ids('employee_id', 'e.employee_id')} AS employee_id,
+                   a.p_retained_12m, a.p_rating_3_plus, a.would_succeed, a.customer_facing, a.communication,
+                   a.ethnicity, a.after_drift
+            FROM {apps} a LEFT JOIN {emps} e ON e.application_id = a.application_id
+            ORDER BY a.application_id""",
+        "employees.parquet": f"""
+            SELECT {ids('employee_id')} AS employee_id, {ids('application_id')} AS application_id,
+                   * EXCLUDE (employee_id, application_id, _row) REPLACE ({dates})
+            FROM {emps} ORDER BY employee_id""",
+        "defects.parquet": """SELECT "table", key, "column", defect, detail FROM defects
+                              ORDER BY "table", _row, "column" NULLS FIRST, defect, detail""",
+    }
 
 
 def generate_world(out: Path, employees: int = 250, years: int = 3, seed: int = 7, as_of: date | None = None,
-                   drift_at: date | None = None, missing: dict | None = None,
-                   duplicate_rate: float = DEFAULT_DUPLICATE_RATE) -> GenerateSummary:
-    """Simulate the world and write its landing zone and ground truth under `out`."""
-    spec = w.WorldSpec(employees=employees, years=years, seed=seed, as_of=as_of or w.WorldSpec.as_of,
-                       drift_at=drift_at)
-    log.info("simulating %d employees over %d years up to %s", employees, years, spec.end.date())
-    world = w.simulate(spec)
-    rng = np.random.default_rng(seed + 1)
-    missing = missing or {}
+                   drift_at: date | None = None, missing: dict[tuple[str, str], float] | None = None,
+                   defects: DefectRates | None = None) -> GenerateSummary:
+    """Simulate the world and write its landing zone and ground truth under `out`.
+
+    `missing` ({(table, column): rate}, see `parse_missing`) overrides the blanking rate of single
+    columns; `defects` sets the rate of every defect (default `DefectRates()`)."""
+    spec = WorldSpec(employees=employees, years=years, seed=seed, as_of=as_of or WorldSpec.as_of, drift_at=drift_at)
+    rates, missing = defects or DefectRates(), missing or {}
     out = Path(out)
-    defects: list[pd.DataFrame] = []
-    files, rows, extract_dates = 0, {}, set()
-    for contract in CONTRACTS:
-        frame = _inject_defects(contract, world.tables[contract.table].copy(), missing, duplicate_rate, rng, defects)
-        extract = extract_date_of(pd.to_datetime(frame["_event_at"]))
-        for when, part in frame.groupby(extract, sort=True):
-            folder = out / "landing" / contract.system / f"{when:%Y-%m-%d}"
-            _write(contract, _for_file(contract, part), folder / contract.file_name)
-            files += 1
-            extract_dates.add(when)
-        rows[contract.table] = len(frame)
-        log.info("wrote %s: %d rows", contract.table, len(frame))
+    work, landing, truth = out / ".work", out / "landing", out / "ground_truth"
+    shutil.rmtree(work, ignore_errors=True)
+    log.info("simulating %d employees over %d years up to %s", employees, years, spec.end.date())
+    spill = Spill(work, Marker(rates, missing, np.random.default_rng([seed, 2])))
+    simulate(spec, spill, rates)
 
-    truth = out / "ground_truth"
-    truth.mkdir(parents=True, exist_ok=True)
-    world.truth_applications.to_parquet(truth / "applications.parquet", index=False)
-    pd.concat(defects, ignore_index=True).to_csv(truth / "defects.csv", index=False)
-    summary = GenerateSummary(str(out), len(extract_dates), files, rows, f"{spec.start:%Y-%m-%d}", f"{spec.end:%Y-%m-%d}")
+    end = f"{spec.end:%Y-%m-%d}"
+    con = duckdb.connect(str(work / "render.duckdb"), config={
+        "memory_limit": DUCKDB_MEMORY_LIMIT, "temp_directory": str(work / "spill"), "preserve_insertion_order": True})
+    try:
+        con.execute("""CREATE TABLE defects ("table" VARCHAR, key VARCHAR, "column" VARCHAR, defect VARCHAR,
+                                              detail VARCHAR, _row BIGINT)""")
+        variants = f"{work}/defects_skill_variant/*.parquet"
+        variant_tables = set()
+        if (work / "defects_skill_variant").exists():
+            variant_tables = {t for (t,) in con.execute(f"SELECT DISTINCT \"table\" FROM '{variants}'").fetchall()}
+        rows, files, extracts = {}, 0, set()
+        for contract in CONTRACTS:
+            if not (work / contract.table).exists():
+                rows[contract.table] = 0
+                continue
+            per_extract = render.write_entity(con, contract, work, landing, end)
+            con.execute(f"INSERT INTO defects {render.log_cell_defects(contract)}")
+            if contract.table in variant_tables:
+                con.execute(f"INSERT INTO defects {render.log_skill_variants(contract, variants)}")
+            rows[contract.table] = sum(per_extract.values())
+            files += len(per_extract)
+            extracts |= set(per_extract)
+            log.info("wrote %s: %d rows in %d files", contract.table, rows[contract.table], len(per_extract))
+        truth.mkdir(parents=True, exist_ok=True)
+        for name, sql in _truth_sql(work).items():
+            con.execute(f"COPY ({sql}) TO '{truth / name}' (FORMAT parquet)")
+    finally:
+        con.close()
+    shutil.rmtree(work)
+
+    summary = GenerateSummary(str(out), len(extracts), files, rows, f"{spec.start:%Y-%m-%d}", end)
     (truth / "world.json").write_text(json.dumps({
-        "spec": {**asdict(spec), "as_of": f"{spec.end:%Y-%m-%d}", "start": f"{spec.start:%Y-%m-%d}",
+        "spec": {**asdict(spec), "as_of": end, "start": summary.start,
                  "drift_at": spec.drift_at.isoformat() if spec.drift_at else None},
-        "planted_effects": _planted_effects(),
-        "drift_event": _drift_event(spec),
-        "defects": {"missing": {f"{t}.{c}": r for (t, c), r in missing.items()}, "duplicate_export": duplicate_rate},
-        "routing": {"confidence_below": w.ROUTING_CONFIDENCE, "random_sample_share": w.RANDOM_SAMPLE_SHARE},
+        "planted_effects": fx.planted_effects(),
+        "drift_event": fx.drift_event(spec.drift_at),
+        "defects": {**asdict(rates), "missing_overrides": {f"{t}.{c}": r for (t, c), r in missing.items()}},
+        "routing": {"confidence_below": fx.ROUTING_CONFIDENCE, "random_sample_share": fx.RANDOM_SAMPLE_SHARE},
+        "channel_cost_per_hire_eur": fx.CHANNEL_COST_PER_HIRE,
+        "ground_truth": {name: {"holds": holds, "columns": list(columns)}
+                         for name, (holds, columns) in GROUND_TRUTH.items()},
         "summary": asdict(summary),
-    }, indent=2, default=str))
+    }, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
     return summary
-
-
-def _planted_effects() -> list[dict]:
-    e = w.EFFECTS
-    return [
-        {"name": "international_experience_raises_success", "feature": "international_experience",
-         "log_odds": e["international_experience"],
-         "meaning": "hire success (employed at 12 months with rating >= 3) log-odds rise with international experience"},
-        {"name": "soft_skill_mentions_raise_success", "feature": "soft skill mentions in skills",
-         "log_odds_per_mention": e["soft_skill_mention"]},
-        {"name": "referrals_succeed_more", "feature": "source_channel = referral", "log_odds": e["referral"]},
-        {"name": "agency_hires_succeed_less", "feature": "source_channel = agency", "log_odds": e["agency"]},
-    ]
-
-
-def _drift_event(spec: w.WorldSpec) -> dict | None:
-    if spec.drift_at is None:
-        return None
-    return {
-        "at": spec.drift_at.isoformat(),
-        "applicant_mix": {"international_share": [w.INTERNATIONAL_SHARE, w.INTERNATIONAL_SHARE_AFTER_DRIFT],
-                          "channel_mix": dict(zip(("before", "after"), (w.CHANNEL_MIX, w.CHANNEL_MIX_AFTER_DRIFT))),
-                          "years_experience_mean": [7.0, 4.4]},
-        "relation_change": {"feature": "international_experience",
-                            "log_odds": [w.EFFECTS["international_experience"], w.INTERNATIONAL_EFFECT_AFTER_DRIFT]},
-    }

@@ -1,0 +1,223 @@
+"""Write spilled chunks as the weekly landing files, in each system's dialect, with DuckDB.
+
+Per entity: a typed view over its spilled Parquet (identifiers and personal data formatted here,
+in SQL), each cell rendered as the system writes it with its defect marker applied, rows ordered
+and materialised with all threads, then written by one thread (`COPY ... PARTITION_BY`), which
+keeps the bytes identical for a seed. The partition folders are then renamed to the landing layout.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+
+from hr_pipeline.ingest.contracts import Column, Contract
+from hr_pipeline.synth import defects as d
+from hr_pipeline.synth import names as nm
+from hr_pipeline.synth import vocabulary as vc
+from hr_pipeline.synth import world as w
+
+# Integer ids become the systems' string keys.
+ID_FORMATS = {
+    "requisition_id": "R%08d", "candidate_id": "C%09d", "application_id": "A%09d", "event_id": "SE%010d",
+    "recommendation_id": "AI%09d", "decision_id": "D%09d", "offer_id": "O%08d", "hire_id": "H%08d",
+    "employee_id": "E%07d", "manager_id": "E%07d", "termination_id": "T%07d", "review_id": "PR%09d",
+    "employee_skill_id": "ES%09d", "training_id": "TR%08d", "job_change_id": "JC%08d", "response_id": "ER%09d",
+    "timesheet_id": "TS%010d",
+}
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _list(values) -> str:
+    return "[" + ", ".join(_literal(v) for v in values) + "]"
+
+
+def id_sql(name: str, expr: str | None = None) -> str:
+    expr = expr or f'"{name}"'
+    return f"CASE WHEN {expr} >= 0 THEN printf('{ID_FORMATS[name]}', {expr}) END"
+
+
+def _phone_sql(country: str, number: str) -> str:
+    """A number in the country's usual grouping, digits taken from an integer."""
+    cases = []
+    for i, code in enumerate(nm.COUNTRIES):
+        pattern, pos, parts = nm.PHONE_FORMATS[code], 1, []
+        digits = f"lpad(CAST({number} AS VARCHAR), {pattern.count('#')}, '0')"
+        for chunk in pattern.replace("#", "\0#\0").split("\0"):
+            if chunk == "#":
+                parts.append(f"{digits}[{pos}]")
+                pos += 1
+            elif chunk:
+                parts.append(_literal(chunk))
+        cases.append(f"WHEN {i} THEN {' || '.join(parts)}")
+    return f"CASE {country} {' '.join(cases)} END"
+
+
+def _email_sql(first: str, last: str, country: str, number: str | None) -> str:
+    folded_first = _list(nm.ascii_fold(n) for n in nm.FIRST_NAMES)
+    folded_last = _list(nm.ascii_fold(n) for n in nm.LAST_NAMES)
+    suffix = f" || '.' || {number}" if number else ""
+    return (f"{folded_first}[{first} + 1] || '.' || {folded_last}[{last} + 1]{suffix} || '@' || "
+            f"{_list(nm.EMAIL_DOMAINS)}[{country} + 1]")
+
+
+PERSON_SQL = {
+    "first_name": f"{_list(nm.FIRST_NAMES)}[_first + 1]",
+    "last_name": f"{_list(nm.LAST_NAMES)}[_last + 1]",
+    "email": _email_sql("_first", "_last", "_country", "_person"),
+    "phone": f"CASE WHEN _phone >= 0 THEN {_phone_sql('_country', '_phone')} END",
+}
+_PHONE_TEMPLATES = len(vc.PII_PHONE_TEMPLATES)
+REASON_TEXT_SQL = f"""CASE WHEN _reason_text >= 0 THEN {_list(w.REASON_TEXTS)}[_reason_text + 1] || CASE
+    WHEN _pii_template >= 0 THEN replace({_list(w.PII_TEMPLATES)}[_pii_template + 1], '{{}}',
+        CASE WHEN _pii_template < {_PHONE_TEMPLATES} THEN {_phone_sql('_pii_country', '_pii_number')}
+             ELSE {_email_sql('_pii_first', '_pii_last', '_pii_country', None)} END)
+    ELSE '' END END"""
+
+
+def typed_view(contract: Contract, source: str, end: str) -> str:
+    """The contract's columns, typed, from the spilled chunks, with `_extract`: the Monday after
+    the record changed. Records not delivered by the as-of date are left out."""
+    replace = [f'{id_sql(c.name)} AS "{c.name}"' for c in contract.columns if c.name in ID_FORMATS]
+    replace += [f'CAST("{c.name}" AS {c.type}) AS "{c.name}"' for c in contract.columns
+                if c.type in ("DATE", "TIMESTAMP")]
+    added = [f'{PERSON_SQL[c.name]} AS "{c.name}"' for c in contract.columns if c.personal]
+    if contract.table == "ats_recruiter_decisions":
+        added.append(f"{REASON_TEXT_SQL} AS reason_text")
+    extract = f"CAST(date_trunc('week', \"{contract.updated_at}\") + INTERVAL 7 DAY AS DATE)"
+    return f"""SELECT * FROM (
+        SELECT * REPLACE ({', '.join(replace)}){''.join(', ' + a for a in added)}, {extract} AS _extract
+        FROM read_parquet('{source}')) WHERE _extract <= DATE '{end}'"""
+
+
+def _formats(contract: Contract, column: Column) -> tuple[str, ...]:
+    dialect = contract.dialect
+    return dialect.date_formats if column.type == "DATE" else dialect.timestamp_formats
+
+
+def _text_cases(contract: Contract, column: Column) -> tuple[str, list[tuple[int, str]]]:
+    """The value as text the way the system writes it, and the text of each defect code."""
+    v = f'"{column.name}"'
+    cases: list[tuple[int, str]] = []
+    if column.type in ("DATE", "TIMESTAMP"):
+        formats = _formats(contract, column)
+        base = f"strftime({v}, '{formats[0]}')"
+        cases += [(code, f"strftime({v}, '{fmt}')") for code, fmt in zip((d.OTHER_FORMAT, d.THIRD_FORMAT), formats[1:])]
+    elif column.type == "DOUBLE" and contract.dialect.decimal != ".":
+        base = f"replace(CAST({v} AS VARCHAR), '.', '{contract.dialect.decimal}')"
+    elif column.type == "VARCHAR":
+        base = v
+        cases += [(d.LEADING_SPACE, f"' ' || {v}"), (d.UPPER_CASE, f"upper({v})"),
+                  (d.TITLE_TRAILING_SPACE, f"upper({v}[1]) || {v}[2:] || ' '")]
+    else:
+        base = f"CAST({v} AS VARCHAR)"
+    if column.type in d.PARSED_TYPES and contract.system in d.TEXT_SYSTEMS:
+        bad = d.garbage(column.type, contract.system)
+        cases.append((d.MALFORMED, f"{_list(bad)}[_row % {len(bad)} + 1]"))
+    return base, cases
+
+
+def cell_text(contract: Contract, column: Column) -> str:
+    """The value as written, as text (what the defect log shows)."""
+    base, cases = _text_cases(contract, column)
+    whens = " ".join(f"WHEN {code} THEN {expr}" for code, expr in cases)
+    return f'CASE "_m_{column.name}" WHEN {d.MISSING} THEN NULL {whens} ELSE {base} END'
+
+
+def cell(contract: Contract, column: Column) -> str:
+    """The value as written in the file: typed (Parquet), text (CSV) or a JSON value (JSON lines)."""
+    v, marker = f'"{column.name}"', f'"_m_{column.name}"'
+    if contract.file_format == "parquet":
+        return f"CASE WHEN {marker} = {d.MISSING} THEN NULL ELSE {v} END"
+    if contract.file_format == "csv":
+        return cell_text(contract, column)
+    base, cases = _text_cases(contract, column)
+    native = column.type in ("DOUBLE", "INTEGER", "BOOLEAN") or column.type.endswith("[]")
+    whens = " ".join(f"WHEN {code} THEN to_json({expr})" for code, expr in cases)
+    return f"CASE {marker} WHEN {d.MISSING} THEN NULL::JSON {whens} ELSE to_json({v if native else base}) END"
+
+
+def _json_record(contract: Contract) -> str:
+    """One JSON object per record, nested along each column's `path`, in contract order."""
+    tree: dict = {}
+    for column in contract.columns:
+        *parents, leaf = column.source_path.split(".")
+        node = tree
+        for p in parents:
+            node = node.setdefault(p, {})
+        node[leaf] = cell(contract, column)
+
+    def struct(node) -> str:
+        fields = (f"{_literal(k)}: {struct(v) if isinstance(v, dict) else v}" for k, v in node.items())
+        return "{" + ", ".join(fields) + "}"
+
+    return f"CAST(to_json({struct(tree)}) AS VARCHAR) AS line"
+
+
+def write_entity(con: duckdb.DuckDBPyConnection, contract: Contract, work: Path, landing: Path, end: str) -> dict:
+    """Write every weekly file of one entity; returns {extract date: rows}."""
+    source = f"{work / contract.table}/*.parquet"
+    con.execute(f"CREATE OR REPLACE TEMP VIEW typed AS {typed_view(contract, source, end)}")
+    if contract.file_format == "jsonl":
+        columns = _json_record(contract)
+    else:
+        columns = ", ".join(f'{cell(contract, c)} AS "{c.name}"' for c in contract.columns)
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE rendered AS
+        SELECT _extract, {columns} FROM typed JOIN (VALUES (1), (2)) copies(copy_no) ON copy_no = 1 OR _dup
+        ORDER BY _extract, _row, copy_no""")
+    options = {"jsonl": "FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\x01'",  # lines written as they are
+               "csv": f"FORMAT csv, HEADER true, DELIMITER '{contract.dialect.delimiter}'",
+               "parquet": "FORMAT parquet"}[contract.file_format]
+    staging = work / "partitions" / contract.table
+    staging.parent.mkdir(exist_ok=True)
+    threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
+    con.execute("SET threads = 1")
+    try:
+        con.execute(f"COPY rendered TO '{staging}' ({options}, PARTITION_BY (_extract), OVERWRITE)")
+    finally:
+        con.execute(f"SET threads = {threads}")
+    rows = dict(con.execute("SELECT CAST(_extract AS VARCHAR), count(*) FROM rendered GROUP BY 1").fetchall())
+    for folder in staging.iterdir():
+        (part,) = folder.iterdir()  # one file per extract: the writer ran on one thread
+        target = landing / contract.system / folder.name.split("=", 1)[1] / contract.file_name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        part.replace(target)
+    shutil.rmtree(staging)
+    return rows
+
+
+def log_cell_defects(contract: Contract) -> str:
+    """The defect-log rows of the marked cells, duplicates, late outcomes and typed-in contact details
+    of the records that landed (reads the `typed` view)."""
+    key = f'"{contract.key}"'
+    parts = []
+    for column in contract.columns:
+        written = cell_text(contract, column)
+        codes = " ".join(f"WHEN {code} THEN '{d.cell_defect(contract, column.name, code)}'"
+                         for code in range(d.MISSING, d.MALFORMED + 1))
+        detail = f"""CASE WHEN "_m_{column.name}" = {d.MISSING} THEN 'blank, was ' || CAST("{column.name}" AS VARCHAR)
+                          ELSE {written} END"""
+        parts.append(f"""SELECT {key}, '{column.name}', CASE "_m_{column.name}" {codes} END, {detail}, _row
+                         FROM typed WHERE "_m_{column.name}" <> {d.CLEAN}""")
+    parts.append(f"SELECT {key}, NULL, 'duplicate_export', 'twice in extract ' || _extract, _row FROM typed WHERE _dup")
+    if contract.table in d.LATE_TABLES:
+        parts.append(f"""SELECT {key}, '{contract.updated_at}', 'late_outcome',
+                         _late_weeks || ' weeks late, in extract ' || _extract, _row
+                         FROM typed WHERE _late_weeks > 0""")
+    if contract.table == "ats_recruiter_decisions":
+        parts.append(f"""SELECT {key}, 'reason_text', 'pii_in_free_text',
+                         CASE WHEN _pii_template < {_PHONE_TEMPLATES} THEN 'phone number' ELSE 'e-mail address' END,
+                         _row FROM typed WHERE _pii_template >= 0""")
+    return " UNION ALL ".join(f"SELECT '{contract.table}', * FROM ({p})" for p in parts)
+
+
+def log_skill_variants(contract: Contract, source: str) -> str:
+    """The skill mentions spelled as a variant, once per landed version of their record."""
+    return f"""SELECT v."table", t."{contract.key}", v."column", 'skill_variant', v.detail, t._row
+               FROM read_parquet('{source}') v JOIN typed t ON t."{contract.key}" = {id_sql(contract.key, 'v.key')}
+               WHERE v."table" = '{contract.table}'"""
