@@ -23,8 +23,20 @@ REVIEW_SELECTION = "tag:reviews"
 # scripts folder first, so that an un-activated virtualenv finds the dbt installed beside it.
 os.environ["PATH"] = os.pathsep.join([sysconfig.get_path("scripts"), os.environ.get("PATH", "")])
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+
+
+def _manifest_is_stale() -> bool:
+    """No manifest (a fresh clone) or one older than a model, macro, seed or test edited since."""
+    if not dbt_project.manifest_path.exists():
+        return True
+    built = dbt_project.manifest_path.stat().st_mtime
+    sources = [DBT_PROJECT_DIR / "dbt_project.yml"] + [
+        p for folder in ("models", "macros", "seeds", "tests") for p in (DBT_PROJECT_DIR / folder).rglob("*")]
+    return any(p.stat().st_mtime > built for p in sources if p.is_file())
+
+
 dbt_project.prepare_if_dev()
-if not dbt_project.manifest_path.exists():  # a fresh clone outside `dagster dev`: parse once
+if _manifest_is_stale():  # outside `dagster dev`, parse only when something changed
     dbt_project.preparer.prepare(dbt_project)
 
 GROUP_OF_FOLDER = {"staging": "warehouse", "intermediate": "warehouse", "marts": "warehouse",

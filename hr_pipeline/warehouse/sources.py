@@ -25,7 +25,11 @@ def render_raw_sources() -> str:
             "config": {"meta": {"dagster": {"asset_key": ["raw", contract.table]}}},
             "columns": columns,
         })
-    source = {"name": "raw", "schema": "raw", "tables": tables,
+    # Weekly extracts: a week and a day without one is late; a quarter without one breaks the design's
+    # "quarterly refresh at least". Checked with `dbt source freshness`.
+    freshness = {"warn_after": {"count": 8, "period": "day"}, "error_after": {"count": 92, "period": "day"}}
+    source = {"name": "raw", "schema": "raw", "loaded_at_field": "_loaded_at", "freshness": freshness,
+              "tables": tables,
               "description": "Landing extracts from the ATS, the HRIS and time tracking, loaded as sent, one row per "
                              "record version. Personal data is pseudonymised and protected attributes are kept apart."}
     header = ("# Rendered from hr_pipeline/ingest/contracts.py; do not edit by hand:\n"

@@ -129,3 +129,16 @@ def test_review_queue_routes_low_confidence_and_a_random_sample(default_run):
     assert low + sampled > 0
     # The random sample goes to a person whatever the confidence, and stays visible whatever the reason.
     assert flagged and flagged == {a for a in scored_ids if in_random_sample(a)}
+
+
+def test_staging_keeps_exactly_one_latest_version_per_key_of_every_raw_entity(default_run):
+    with default_run.connect() as wh:
+        for contract in CONTRACTS:
+            staging = f"staging.stg_{contract.system}__{contract.entity}"
+            kept, keys = wh.execute(f"""SELECT (SELECT count(*) FROM {staging}),
+                                               (SELECT count(DISTINCT "{contract.key}") FROM raw.{contract.table})"""
+                                    ).fetchall()[0]
+            assert kept == keys > 0, staging
+            newest = wh.execute(f"""SELECT count(*) FROM raw.{contract.table} r JOIN {staging} s USING ("{contract.key}")
+                                    WHERE r."{contract.updated_at}" > s."{contract.updated_at}" """).fetchall()[0][0]
+            assert newest == 0, staging
