@@ -7,6 +7,8 @@ import logging
 import os
 import sys
 from dataclasses import fields, replace
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -113,12 +115,35 @@ def cmd_demo(args: argparse.Namespace) -> int:
         reports = sorted((home / "reports").glob("drift_*.html"))
         print("\nDone. Where to look:")
         print(f"  warehouse     {home / 'warehouse.duckdb'}  (duckdb -readonly, or any BI tool)")
-        print(f"  dbt docs      {home / 'dbt_docs' / 'index.html'}")
+        print(f"  dbt docs      {home / 'dbt_docs' / 'index.html'}  (serve: hr-pipeline docs --home {home})")
+        print(f"  BI exports    {home / 'exports'}  (every mart as Parquet)")
         print(f"  drift report  {reports[-1] if reports else '(none)'}")
         print("  review tables marts.weekly_review, marts.quarterly_review (and ml.review_queue) in the warehouse")
         print(f"  Dagster UI    DAGSTER_HOME={home / 'dagster'} HR_PIPELINE_HOME={home} {SALT_ENV}={DEMO_SALT} \\\n"
               "                python3 -m uv run dagster dev -w workspace.yaml")
     return code
+
+
+def docs_server(folder: Path, port: int) -> ThreadingHTTPServer:
+    """A local web server for the dbt docs site the `warehouse/dbt_docs` asset wrote."""
+    handler = partial(SimpleHTTPRequestHandler, directory=str(folder))
+    return ThreadingHTTPServer(("127.0.0.1", port), handler)
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    folder = _set_home(args.home) / "dbt_docs"
+    if not (folder / "index.html").exists():
+        print(f"no dbt docs in {folder}: run `hr-pipeline demo` or `hr-pipeline run` first", file=sys.stderr)
+        return 1
+    server = docs_server(folder, args.port)
+    print(f"dbt docs at http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C to stop)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
 
 
 def cmd_contract(args: argparse.Namespace) -> int:
@@ -150,6 +175,11 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=text)
         p.add_argument("--home", default=None, help=f"pipeline home (default ${HOME_ENV} or ./.hr_pipeline)")
         p.set_defaults(func=func)
+
+    docs = sub.add_parser("docs", help="serve the dbt docs site of the home on localhost")
+    docs.add_argument("--home", default=None, help=f"pipeline home (default ${HOME_ENV} or ./.hr_pipeline)")
+    docs.add_argument("--port", type=int, default=8080)
+    docs.set_defaults(func=cmd_docs)
 
     contract = sub.add_parser("contract", help="print the extract contract as Markdown tables")
     contract.add_argument("--dbt-sources", action="store_true", help="print it as the dbt `raw` source instead")

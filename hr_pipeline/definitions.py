@@ -10,6 +10,7 @@ from hr_pipeline.monitoring.assets import drift_metrics
 from hr_pipeline.quality.checks import dq_results, gate_checks
 from hr_pipeline.resources import Pseudonymiser, Warehouse, pipeline_home
 from hr_pipeline.warehouse.dbt import dbt_docs, dbt_resource, review_models, warehouse_models
+from hr_pipeline.warehouse.exports import bi_exports
 
 feedback_loop_job = dg.define_asset_job(
     "feedback_loop", selection=dg.AssetSelection.all(),
@@ -24,7 +25,7 @@ def build_defs() -> dg.Definitions:
     """Built from the environment (`HR_PIPELINE_HOME`, `HR_PIPELINE_SALT`) at call time, so a test can
     point a fresh Definitions at its own home."""
     return dg.Definitions(
-        assets=[*ingest_assets, warehouse_models, review_models, dbt_docs, hire_success_model, application_scores,
+        assets=[*ingest_assets, warehouse_models, review_models, dbt_docs, bi_exports, hire_success_model, application_scores,
                 review_queue, drift_metrics, dq_results],
         asset_checks=gate_checks,
         jobs=[feedback_loop_job, ingest_job, quarterly_job],

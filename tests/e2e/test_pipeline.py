@@ -142,3 +142,29 @@ def test_staging_keeps_exactly_one_latest_version_per_key_of_every_raw_entity(de
             newest = wh.execute(f"""SELECT count(*) FROM raw.{contract.table} r JOIN {staging} s USING ("{contract.key}")
                                     WHERE r."{contract.updated_at}" > s."{contract.updated_at}" """).fetchall()[0][0]
             assert newest == 0, staging
+
+
+def test_docs_site_and_bi_exports_are_written_after_the_build(default_run):
+    docs = default_run.home / "dbt_docs"
+    assert all((docs / name).stat().st_size > 0 for name in ("index.html", "manifest.json", "catalog.json"))
+    with default_run.connect() as wh:
+        marts = wh.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts'").fetchall()
+        assert {"fct_decision_outcomes", "weekly_review", "quarterly_review"} <= {t for (t,) in marts}
+        for (table,) in marts:
+            exported = default_run.home / "exports" / "marts" / f"{table}.parquet"
+            rows = wh.execute(f"SELECT count(*) FROM marts.{table}").fetchall()[0][0]
+            assert duckdb.sql(f"SELECT count(*) FROM '{exported}'").fetchall()[0][0] == rows, table
+
+
+def test_identity_resolution_matches_every_hire_to_the_employee_the_ground_truth_says(default_run):
+    truth = default_run.home / "ground_truth" / "applications.parquet"
+    with default_run.connect() as wh:
+        matched, wrong, expected = wh.execute(f"""
+            WITH truth AS (SELECT application_id, employee_id FROM '{truth}' WHERE employee_id IS NOT NULL)
+            SELECT count(*) FILTER (WHERE i.is_matched),
+                   count(*) FILTER (WHERE i.is_matched AND i.employee_id <> t.employee_id),
+                   count(*) FILTER (WHERE t.employee_id IN (SELECT employee_id FROM staging.stg_hris__employees)
+                                      AND i.candidate_id IN (SELECT candidate_id FROM staging.stg_ats__candidates))
+            FROM intermediate.int_hire_identity i LEFT JOIN truth t USING (application_id)""").fetchall()[0]
+    # Every hire whose employee record and candidate record were loaded is matched, and to the right person.
+    assert matched == expected > 100 and wrong == 0

@@ -1,18 +1,8 @@
 {#- Each hire read back at fixed months after its start: has the milestone been reached by the
     as-of date, is the person still employed, and what was their latest rating. -#}
 with hires as (
-    select
-        hires.hire_id,
-        hires.application_id,
-        employees.employee_id,
-        hires.start_date
-    from {{ ref('stg_ats__hires') }} as hires
-    left join {{ ref('stg_ats__applications') }} as applications
-        on applications.application_id = hires.application_id
-    left join {{ ref('stg_ats__candidates') }} as candidates
-        on candidates.candidate_id = applications.candidate_id
-    left join {{ ref('stg_hris__employees') }} as employees
-        on employees.person_key = candidates.person_key
+    select hire_id, application_id, employee_id, start_date
+    from {{ ref('int_hire_identity') }}
 ),
 
 milestones as (
