@@ -168,3 +168,20 @@ def test_identity_resolution_matches_every_hire_to_the_employee_the_ground_truth
             FROM intermediate.int_hire_identity i LEFT JOIN truth t USING (application_id)""").fetchall()[0]
     # Every hire whose employee record and candidate record were loaded is matched, and to the right person.
     assert matched == expected > 100 and wrong == 0
+
+
+def test_every_skill_spelling_of_every_system_maps_to_the_taxonomy(default_run):
+    """The ground truth (the generator's vocabulary) spells each skill differently per system and
+    with variants; the taxonomy knows them all, so nothing is unmapped and the shares are 1."""
+    with default_run.connect() as wh:
+        unmapped = wh.execute("SELECT * FROM intermediate.int_unmapped_skills").fetchall()
+        candidate_share, employee_share, mentions = wh.execute("""
+            SELECT (SELECT avg(CAST(is_mapped AS INT)) FROM intermediate.int_candidate_skills),
+                   (SELECT avg(CAST(is_mapped AS INT)) FROM intermediate.int_employee_skills),
+                   (SELECT sum(len(skills)) FROM staging.stg_ats__candidates)""").fetchall()[0]
+        mapped_mentions = wh.execute("SELECT count(*) FROM intermediate.int_candidate_skills WHERE is_mapped").fetchall()[0][0]
+        spellings = {s for (s,) in wh.execute(
+            "SELECT DISTINCT skill_mention FROM intermediate.int_candidate_skills").fetchall()}
+    assert unmapped == [] and candidate_share == 1 and employee_share == 1
+    assert mapped_mentions == mentions
+    assert {"python", "python3", "py"} <= spellings  # the variants really occur

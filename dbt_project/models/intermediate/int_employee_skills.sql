@@ -1,0 +1,14 @@
+{#- Employees' skills as the HRIS spells them, mapped to the same taxonomy as the candidates' skills,
+    so that candidates and employees share one skills vocabulary. -#}
+select
+    skills.employee_skill_id,
+    skills.employee_id,
+    lower(trim(skills.skill)) as skill_mention,
+    taxonomy.canonical_skill,
+    taxonomy.category as skill_category,
+    skills.proficiency,
+    taxonomy.canonical_skill is not null as is_mapped
+from {{ ref('stg_hris__employee_skills') }} as skills
+left join {{ ref('skill_taxonomy') }} as taxonomy
+    on taxonomy.alias = lower(trim(skills.skill))
+where skills.skill is not null
