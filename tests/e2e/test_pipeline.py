@@ -185,3 +185,23 @@ def test_every_skill_spelling_of_every_system_maps_to_the_taxonomy(default_run):
     assert unmapped == [] and candidate_share == 1 and employee_share == 1
     assert mapped_mentions == mentions
     assert {"python", "python3", "py"} <= spellings  # the variants really occur
+
+
+def test_stage_history_follows_each_application_from_its_events(default_run):
+    with default_run.connect() as wh:
+        per_app = wh.execute("""
+            WITH events AS (SELECT application_id, count(*) AS events FROM staging.stg_ats__stage_events GROUP BY 1),
+                 history AS (SELECT application_id, count(*) AS stages, sum(CAST(is_current AS INT)) AS current
+                             FROM intermediate.int_application_stage_history GROUP BY 1)
+            SELECT application_id, coalesce(stages, 0), coalesce(current, 0), events
+            FROM events LEFT JOIN history USING (application_id)""").fetchall()
+        negative = wh.execute("SELECT count(*) FROM intermediate.int_application_stage_history "
+                              "WHERE days_in_stage < 0").fetchall()[0][0]
+        hired_now = wh.execute("""SELECT count(*) FROM intermediate.int_application_stage_history h
+                                  JOIN staging.stg_ats__hires USING (application_id)
+                                  WHERE h.is_current AND h.stage <> 'hired'""").fetchall()[0][0]
+        lost_events = wh.execute("SELECT count(DISTINCT record_key) FROM raw.quarantine "
+                                 "WHERE source_file LIKE '%stage_events%'").fetchall()[0][0]
+    # A hire is in stage 'hired' now, unless its 'hired' event sits in quarantine (malformed timestamp).
+    assert len(per_app) > 1000 and negative == 0 and hired_now <= lost_events
+    assert all(stages == events and current == 1 for _, stages, current, events in per_app)

@@ -1,0 +1,21 @@
+{#- Each application's path through the stages: one row per stage entered, when, and how many days
+    it stayed there until the next transition (open for the stage it is in now). -#}
+with events as (
+    select
+        application_id,
+        to_stage as stage,
+        entered_at,
+        lead(entered_at) over (partition by application_id order by entered_at, event_id) as left_at,
+        row_number() over (partition by application_id order by entered_at, event_id) as stage_sequence
+    from {{ ref('stg_ats__stage_events') }}
+)
+
+select
+    application_id,
+    stage_sequence,
+    stage,
+    entered_at,
+    left_at,
+    {{ dbt.datediff('entered_at', 'left_at', 'day') }} as days_in_stage,
+    left_at is null as is_current
+from events
