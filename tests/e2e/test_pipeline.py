@@ -205,3 +205,21 @@ def test_stage_history_follows_each_application_from_its_events(default_run):
     # A hire is in stage 'hired' now, unless its 'hired' event sits in quarantine (malformed timestamp).
     assert len(per_app) > 1000 and negative == 0 and hired_now <= lost_events
     assert all(stages == events and current == 1 for _, stages, current, events in per_app)
+
+
+def test_dimensions_have_one_row_per_entity_and_carry_no_personal_or_protected_columns(default_run):
+    with default_run.connect() as wh:
+        for dim, source, key in (("dim_candidate", "staging.stg_ats__candidates", "candidate_id"),
+                                 ("dim_employee", "staging.stg_hris__employees", "employee_id"),
+                                 ("dim_job", "staging.stg_ats__requisitions", "requisition_id")):
+            rows, expected = wh.execute(f"SELECT (SELECT count(*) FROM marts.{dim}), "
+                                        f"(SELECT count(DISTINCT {key}) FROM {source})").fetchall()[0]
+            assert rows == expected > 0, dim
+        hired, matched = wh.execute("""SELECT (SELECT count(*) FROM marts.dim_candidate WHERE became_employee),
+                                              (SELECT count(DISTINCT candidate_id) FROM intermediate.int_hire_identity
+                                               WHERE is_matched AND candidate_id IN
+                                                     (SELECT candidate_id FROM staging.stg_ats__candidates))""").fetchall()[0]
+        columns = {c for (c,) in wh.execute("SELECT column_name FROM duckdb_columns() WHERE schema_name = 'marts' "
+                                            "AND table_name LIKE 'dim_%'").fetchall()}
+    assert hired == matched > 100
+    assert not columns & {"first_name", "last_name", "email", "phone", "gender", "age_band", "ethnicity"}
