@@ -19,8 +19,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from hr_pipeline.ingest.contracts import CONTRACTS, LINEAGE_COLUMNS, Contract, contracts_of
 from hr_pipeline.ingest.parsing import expected, ident, parse_sql, present_sql, quote, read_sql, scrub_sql
@@ -102,7 +100,8 @@ def pending_folders(con: duckdb.DuckDBPyConnection, landing: Path, system: str,
             if path.name not in by_name:
                 log.warning("%s: not a file of the %s contract; ignored", path, system)
                 continue
-            checksum = hashlib.sha256(path.read_bytes()).hexdigest()
+            with open(path, "rb") as f:
+                checksum = hashlib.file_digest(f, "sha256").hexdigest()
             if (str(path), checksum) not in done:
                 files.append(PendingFile(by_name[path.name], path, checksum))
         if files:
@@ -160,13 +159,14 @@ def _fields(con: duckdb.DuckDBPyConnection, contract: Contract, table: str, path
                 fields[str(path)] = set(next(csv.reader(f, delimiter=contract.dialect.delimiter), []))
         return fields
     if contract.file_format == "parquet":
-        return {str(path): set(pq.read_schema(path).names) for path in paths}
+        return {str(path): {row[0] for row in con.execute(f"DESCRIBE SELECT * FROM read_parquet({quote(str(path))})")
+                            .fetchall()} for path in paths}
     rows = con.execute(f"SELECT _source_file, list(DISTINCT key) FROM (SELECT _source_file, unnest(json_keys(json)) "
                        f"AS key FROM {table}) GROUP BY 1").fetchall()
     fields = {str(path): set() for path in paths} | {f: set(keys) for f, keys in rows}
     nested = [c for c in contract.columns if c.required and "." in c.source_path]
     if nested:  # a nested field counts as present only if some record has it
-        found = con.execute(f"SELECT _source_file, " + ", ".join(
+        found = con.execute("SELECT _source_file, " + ", ".join(
             f"bool_or(json_exists(json, {quote('$.' + c.source_path)}))" for c in nested) + f" FROM {table} GROUP BY 1"
         ).fetchall()
         for f, *present in found:
@@ -310,21 +310,14 @@ def load_file(con: duckdb.DuckDBPyConnection, staged: StagedEntity, path: str, e
                     staged.not_allowed.get(path, 0))
 
 
-_LOG_COLUMNS = ("source_file", "system", "entity", "extract_date", "checksum", "status", "rows_in_file", "rows_loaded",
-                "rows_duplicate", "rows_quarantined", "unknown_columns", "values_not_allowed", "message")
-
-
 def _log_files(con: duckdb.DuckDBPyConnection, files: list[PendingFile], extract_date: str,
                loads: list[FileLoad]) -> None:
     """One `raw.ingest_log` row per file of the folder, written in one statement."""
     rows = [(load.source_file, p.contract.system, p.contract.entity, extract_date, p.checksum, load.status,
              load.rows_in_file, load.rows_loaded, load.rows_duplicate, load.rows_quarantined,
              list(load.unknown_columns), load.values_not_allowed, load.message) for p, load in zip(files, loads)]
-    con.register("log_rows", pa.Table.from_pylist([dict(zip(_LOG_COLUMNS, row)) for row in rows]))
-    try:
-        con.execute(f"INSERT INTO raw.ingest_log SELECT {', '.join(_LOG_COLUMNS)}, now() FROM log_rows")
-    finally:
-        con.unregister("log_rows")
+    placeholders = ", ".join(["(" + "?, " * len(rows[0]) + "now())"] * len(rows))
+    con.execute(f"INSERT INTO raw.ingest_log VALUES {placeholders}", [value for row in rows for value in row])
 
 
 def load_folder(con: duckdb.DuckDBPyConnection, folder: Path, files: list[PendingFile],

@@ -21,8 +21,7 @@ def export_tables(con: duckdb.DuckDBPyConnection, out: Path) -> dict[str, int]:
     for schema, table in tables:
         (out / schema).mkdir(parents=True, exist_ok=True)
         path = out / schema / f"{table}.parquet"
-        con.execute(f"COPY {schema}.{table} TO '{path}' (FORMAT parquet)")
-        rows[f"{schema}.{table}"] = con.execute(f"SELECT count(*) FROM {schema}.{table}").fetchall()[0][0]
+        rows[f"{schema}.{table}"] = con.execute(f"COPY {schema}.{table} TO '{path}' (FORMAT parquet)").fetchall()[0][0]
     return rows
 
 
