@@ -2,8 +2,9 @@
 
 Cell defects are marked here, per spilled chunk, in one `_m_<column>` code per contract column; the
 extract writer renders each code (a blank, a variant spelling, another date format, garbage) and
-writes the log from the same codes, so the log and the files cannot disagree. Skill variants,
-contact details in free text and late outcomes are made by the simulation itself.
+writes the log from the same codes, so the log and the files cannot disagree. Skill variants and
+unknown skills, contact details in free text, late outcomes, hires booked twice and hires with
+another e-mail in the HRIS are made by the simulation itself.
 """
 
 from __future__ import annotations
@@ -51,6 +52,23 @@ class DefectRates:
     email_not_normalised: float = _rate(0.05, "share of HRIS e-mails differing from the ATS one by case or "
                                               "whitespace only",
                                         "the person key hashes the trimmed, lower-cased e-mail")
+    out_of_range: float = _rate(0.001, "share of performance reviews, timesheets and hires with an impossible value "
+                                       "that still parses (rating 0, 6, 7 or 10; a month's hours as a week's; a "
+                                       "start date a century late)",
+                                "the quality gate measures validity and blocks below its threshold")
+    duplicate_key: float = _rate(0.0, "share of hires the ATS books twice: a second hire record with a new "
+                                      "`hire_id` for the same application",
+                                 "the loader keeps both (they differ); the quality gate measures uniqueness of the "
+                                 "application per hire and blocks")
+    unknown_skill: float = _rate(0.01, "extra skill mentions, per mention, spelled outside the taxonomy "
+                                       "('COBOL', 'Kanban coaching'), added to a candidate's list or as an "
+                                       "employee's skill record",
+                                 "staging keeps them unmapped (`int_unmapped_skills`); the quality gate measures the "
+                                 "mapped share")
+    unmatched_hire: float = _rate(0.01, "share of hires whose HRIS record carries another e-mail than their ATS "
+                                        "record (a private address)",
+                                  "the person keys differ, so identity resolution cannot match the hire; the quality "
+                                  "gate measures the matched share")
 
     @classmethod
     def none(cls) -> DefectRates:
@@ -65,7 +83,8 @@ class DefectRates:
 DEFECTS = tuple(f.name for f in fields(DefectRates))  # the names in ground_truth/defects.parquet
 
 # Marker codes of a cell (`_m_<column>`), rendered by the extract writer.
-CLEAN, MISSING, LEADING_SPACE, UPPER_CASE, TITLE_TRAILING_SPACE, OTHER_FORMAT, THIRD_FORMAT, MALFORMED = range(8)
+(CLEAN, MISSING, LEADING_SPACE, UPPER_CASE, TITLE_TRAILING_SPACE, OTHER_FORMAT, THIRD_FORMAT, MALFORMED,
+ OUT_OF_RANGE) = range(9)
 SPELLING_CODES = (LEADING_SPACE, UPPER_CASE, TITLE_TRAILING_SPACE)
 LATE_TABLES = ("hris_performance_reviews", "hris_terminations")  # outcomes, which may arrive late
 TEXT_SYSTEMS = ("ats", "hris")  # Parquet is typed: no malformed values, no date formats
@@ -78,6 +97,14 @@ GARBAGE = {
     "BOOLEAN": ("vielleicht", "n/a", "ukendt"),
     "DATE": {"ats": ("2025-02-31", "31/02/2025", "unknown"), "hris": ("31.02.2025", "00.00.0000", "2025-13-01")},
     "TIMESTAMP": {"ats": ("2025-02-30T08:00:00", "n/a"), "hris": ("31.02.2025 08:00:00", "30.02.2025 7:61")},
+}
+
+
+# The impossible value of an `out_of_range` cell, per (table, column): SQL over the typed value `{v}`.
+IMPOSSIBLE = {
+    ("hris_performance_reviews", "rating"): "[0, 6, 7, 10][_row % 4 + 1]",
+    ("timetracking_timesheets", "hours_worked"): "round(greatest({v}, 30) * 4.33 * 4) / 4",  # the month's hours
+    ("ats_hires", "start_date"): "CAST({v} + INTERVAL 100 YEAR AS DATE)",  # a century typo, never before the offer
 }
 
 
@@ -107,6 +134,8 @@ def cell_defect(contract: Contract, column: str, code: int) -> str:
     """The defect name a marker code stands for on this column."""
     if code == MISSING:
         return "missing"
+    if code == OUT_OF_RANGE:
+        return "out_of_range"
     if code in SPELLING_CODES:
         return "email_not_normalised" if column == "email" else "messy_category"
     return "mixed_date_format" if code in (OTHER_FORMAT, THIRD_FORMAT) else "malformed_value"
@@ -140,6 +169,8 @@ class Marker:
         for c in contract.columns:
             default = rates.missing if c.name in contract.critical else 0.0
             hit(c.name, self.missing.get((table, c.name), default), (MISSING,))
+            if (table, c.name) in IMPOSSIBLE:
+                hit(c.name, rates.out_of_range, (OUT_OF_RANGE,))
             if c.allowed:
                 hit(c.name, rates.messy_category, SPELLING_CODES)
             if c.name == "email" and contract.system == "hris":

@@ -158,10 +158,19 @@ def _defects() -> str:
         _table(("defect", "flag", "default", "what", "how the pipeline handles it"), rows),
         "`--missing ENTITY.COLUMN=RATE` (repeatable) sets the blanking rate of single columns, critical or not; "
         "`--no-defects` starts from a clean world. Defects are drawn from their own random stream, so changing "
-        "a rate never changes the world itself. Every defect of a landed record is in `defects.parquet` (a "
+        "a rate never changes the world itself (records added by `duplicate_key` and `unknown_skill` only shift "
+        "the numbering of later hires and skill records). Every defect of a landed record is in `defects.parquet` (a "
         "duplicate export once, a record's defects once per version). Mixed date formats and malformed values "
-        "occur only in the text formats (ATS, HRIS); Parquet is typed. The defaults keep every critical "
-        "column about 99 % complete, well above the quality gate's 95 %.",
+        "occur only in the text formats (ATS, HRIS); Parquet is typed. Impossible values (`out_of_range`) "
+        "parse in every format. The defaults keep every critical column about 99 % complete, well above the "
+        f"quality gate's 95 %; {1 - defaults.out_of_range:.1%} of the range-checked values valid; the "
+        "application of every hire unique "
+        "(`duplicate_key` is 0 unless set); about "
+        f"{_percent(1 - defaults.unknown_skill)} of skill mentions mapped to the taxonomy (exactly 1 - unknown "
+        "mentions / all mentions, both countable from `defects.parquet` and the landing files); and about "
+        f"{_percent(1 - defaults.unmatched_hire)} of hires matched to their employee. Raise `--missing`, "
+        "`--out-of-range-rate`, `--duplicate-key-rate`, `--unknown-skill-rate` or `--unmatched-hire-rate` to "
+        "make the quality gate's completeness, validity, uniqueness or consistency checks block.",
     ))
 
 
@@ -220,7 +229,8 @@ delta. `DIR/ground_truth/` holds the truth.
   impression (true log-odds of success + noise, SD {fx.INTERVIEW_NOISE:g}) gets the offer; {_percent(fx.OFFER_DECLINE)}
   of offers are declined and the runner-up gets one. A requisition nobody accepts is reposted.
 - **Hires** start on a Monday 2-8 weeks after accepting and become HRIS employees with the same
-  e-mail address (some differ only in case or whitespace), the link the pipeline uses.
+  e-mail address (some differ only in case or whitespace; a few carry a private address instead, the
+  `unmatched_hire` defect), the link the pipeline uses.
 - **Channels** differ in retention (see the effects) and cost per hire: {costs} (in `world.json`).
 
 Generation is chunked: {REQUISITIONS_PER_CHUNK:,} requisitions and {EMPLOYEES_PER_BATCH:,} employees at a time are

@@ -76,7 +76,8 @@ GROUND_TRUTH = {
         "p_success": "true probability of hire success (retained 12 months and 12-month rating >= 3) if hired",
         "hired": "the candidate accepted an offer before the as-of date",
         "hire_success": "for hires: whether the hire succeeds (also for hires not yet 12 months in)",
-        "employee_id": "the HRIS employee the hire became (starts before the as-of date only)",
+        "employee_id": "the HRIS employee the hire became (starts before the as-of date only; also when its "
+                       "e-mail differs: `unmatched_hire`)",
         "p_retained_12m": "true probability of staying 12 months",
         "p_rating_3_plus": "true probability of a 12-month rating of 3 or more",
         "would_succeed": "the outcome this applicant would have had if hired (drawn for everyone)",
@@ -103,7 +104,9 @@ GROUND_TRUTH = {
         "key": "the record's key (several versions of a record share it)",
         "column": "the column hit (empty for a duplicate export)",
         "defect": "the defect, named as in `DefectRates` and the CLI flags",
-        "detail": "what was written: the variant value, the format, the original of a blank, the extract",
+        "detail": "what was written: the variant value, the format, the original of a blank or of an impossible "
+                  "value, the extract, the unknown skill, the first booking's `hire_id` (`duplicate_key`), "
+                  "`hire <hire_id>` of an employee keyed by `employee_id` (`unmatched_hire`)",
     }),
     "world.json": ("spec, planted effects, drift event, defect rates, routing, channel costs, file summary", {}),
 }
@@ -158,10 +161,10 @@ def generate_world(out: Path, employees: int = 250, years: int = 3, seed: int = 
     try:
         con.execute("""CREATE TABLE defects ("table" VARCHAR, key VARCHAR, "column" VARCHAR, defect VARCHAR,
                                               detail VARCHAR, _row BIGINT)""")
-        variants = f"{work}/defects_skill_variant/*.parquet"
-        variant_tables = set()
-        if (work / "defects_skill_variant").exists():
-            variant_tables = {t for (t,) in con.execute(f"SELECT DISTINCT \"table\" FROM '{variants}'").fetchall()}
+        skill_defects = f"{work}/defects_skills/*.parquet"
+        skill_tables = set()
+        if (work / "defects_skills").exists():
+            skill_tables = {t for (t,) in con.execute(f"SELECT DISTINCT \"table\" FROM '{skill_defects}'").fetchall()}
         rows, files, extracts = {}, 0, set()
         for contract in CONTRACTS:
             if not (work / contract.table).exists():
@@ -169,8 +172,8 @@ def generate_world(out: Path, employees: int = 250, years: int = 3, seed: int = 
                 continue
             per_extract = render.write_entity(con, contract, work, landing, end)
             con.execute(f"INSERT INTO defects {render.log_cell_defects(contract)}")
-            if contract.table in variant_tables:
-                con.execute(f"INSERT INTO defects {render.log_skill_variants(contract, variants)}")
+            if contract.table in skill_tables:
+                con.execute(f"INSERT INTO defects {render.log_skill_defects(contract, skill_defects)}")
             rows[contract.table] = sum(per_extract.values())
             files += len(per_extract)
             extracts |= set(per_extract)

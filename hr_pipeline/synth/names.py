@@ -34,6 +34,7 @@ CITIES_BY_COUNTRY = {
 OFFICES = ("København", "Aarhus", "Oslo", "Tromsø", "München", "Köln")
 OFFICE_SHARE = (0.30, 0.12, 0.18, 0.05, 0.22, 0.13)
 EMAIL_DOMAINS = ("example.dk", "example.no", "example.de")
+PRIVATE_EMAIL_DOMAINS = ("example.com", "example.net", "example.org")  # the `unmatched_hire` defect's addresses
 # How each country writes a mobile number; each # is a digit.
 PHONE_FORMATS = {"dk": "+45 ## ## ## ##", "no": "+47 ### ## ###", "de": "+49 15# #### ####"}
 

@@ -58,25 +58,32 @@ def _phone_sql(country: str, number: str) -> str:
     return f"CASE {country} {' '.join(cases)} END"
 
 
-def _email_sql(first: str, last: str, country: str, number: str | None) -> str:
+def _email_sql(first: str, last: str, number: str | None, domain: str) -> str:
     folded_first = _list(nm.ascii_fold(n) for n in nm.FIRST_NAMES)
     folded_last = _list(nm.ascii_fold(n) for n in nm.LAST_NAMES)
     suffix = f" || '.' || {number}" if number else ""
-    return (f"{folded_first}[{first} + 1] || '.' || {folded_last}[{last} + 1]{suffix} || '@' || "
-            f"{_list(nm.EMAIL_DOMAINS)}[{country} + 1]")
+    return f"{folded_first}[{first} + 1] || '.' || {folded_last}[{last} + 1]{suffix} || '@' || {domain}"
+
+
+def _domain_sql(country: str) -> str:
+    return f"{_list(nm.EMAIL_DOMAINS)}[{country} + 1]"
 
 
 PERSON_SQL = {
     "first_name": f"{_list(nm.FIRST_NAMES)}[_first + 1]",
     "last_name": f"{_list(nm.LAST_NAMES)}[_last + 1]",
-    "email": _email_sql("_first", "_last", "_country", "_person"),
+    "email": _email_sql("_first", "_last", "_person", _domain_sql("_country")),
     "phone": f"CASE WHEN _phone >= 0 THEN {_phone_sql('_country', '_phone')} END",
 }
+# The HRIS e-mail of a hire marked `unmatched_hire` (`_unmatched_hire`: its hire id) is a private address.
+_PRIVATE_DOMAIN = f"{_list(nm.PRIVATE_EMAIL_DOMAINS)}[_unmatched_hire % {len(nm.PRIVATE_EMAIL_DOMAINS)} + 1]"
+HRIS_EMAIL_SQL = f"""CASE WHEN _unmatched_hire >= 0 THEN {_email_sql('_first', '_last', '_person', _PRIVATE_DOMAIN)}
+                     ELSE {PERSON_SQL['email']} END"""
 _PHONE_TEMPLATES = len(vc.PII_PHONE_TEMPLATES)
 REASON_TEXT_SQL = f"""CASE WHEN _reason_text >= 0 THEN {_list(w.REASON_TEXTS)}[_reason_text + 1] || CASE
     WHEN _pii_template >= 0 THEN replace({_list(w.PII_TEMPLATES)}[_pii_template + 1], '{{}}',
         CASE WHEN _pii_template < {_PHONE_TEMPLATES} THEN {_phone_sql('_pii_country', '_pii_number')}
-             ELSE {_email_sql('_pii_first', '_pii_last', '_pii_country', None)} END)
+             ELSE {_email_sql('_pii_first', '_pii_last', None, _domain_sql('_pii_country'))} END)
     ELSE '' END END"""
 
 
@@ -86,7 +93,8 @@ def typed_view(contract: Contract, source: str, end: str) -> str:
     replace = [f'{id_sql(c.name)} AS "{c.name}"' for c in contract.columns if c.name in ID_FORMATS]
     replace += [f'CAST("{c.name}" AS {c.type}) AS "{c.name}"' for c in contract.columns
                 if c.type in ("DATE", "TIMESTAMP")]
-    added = [f'{PERSON_SQL[c.name]} AS "{c.name}"' for c in contract.columns if c.personal]
+    person = PERSON_SQL | ({"email": HRIS_EMAIL_SQL} if contract.table == "hris_employees" else {})
+    added = [f'{person[c.name]} AS "{c.name}"' for c in contract.columns if c.personal]
     if contract.table == "ats_recruiter_decisions":
         added.append(f"{REASON_TEXT_SQL} AS reason_text")
     extract = f"CAST(date_trunc('week', \"{contract.updated_at}\") + INTERVAL 7 DAY AS DATE)"
@@ -100,26 +108,37 @@ def _formats(contract: Contract, column: Column) -> tuple[str, ...]:
     return dialect.date_formats if column.type == "DATE" else dialect.timestamp_formats
 
 
+def impossible(contract: Contract, column: Column) -> str | None:
+    """The column's `out_of_range` value (SQL), if it can have one."""
+    template = d.IMPOSSIBLE.get((contract.table, column.name))
+    return template.format(v=f'"{column.name}"') if template else None
+
+
+def _as_text(contract: Contract, column: Column, v: str, fmt: int = 0) -> str:
+    """A typed value as the system writes it (dates in the dialect's `fmt`-th format)."""
+    if column.type in ("DATE", "TIMESTAMP"):
+        return f"strftime({v}, '{_formats(contract, column)[fmt]}')"
+    if column.type == "DOUBLE" and contract.dialect.decimal != ".":
+        return f"replace(CAST({v} AS VARCHAR), '.', '{contract.dialect.decimal}')"
+    return v if column.type == "VARCHAR" else f"CAST({v} AS VARCHAR)"
+
+
 def _text_cases(contract: Contract, column: Column) -> tuple[str, list[tuple[int, str]]]:
     """The value as text the way the system writes it, and the text of each defect code."""
     v = f'"{column.name}"'
     cases: list[tuple[int, str]] = []
     if column.type in ("DATE", "TIMESTAMP"):
-        formats = _formats(contract, column)
-        base = f"strftime({v}, '{formats[0]}')"
-        cases += [(code, f"strftime({v}, '{fmt}')") for code, fmt in zip((d.OTHER_FORMAT, d.THIRD_FORMAT), formats[1:])]
-    elif column.type == "DOUBLE" and contract.dialect.decimal != ".":
-        base = f"replace(CAST({v} AS VARCHAR), '.', '{contract.dialect.decimal}')"
+        cases += [(code, _as_text(contract, column, v, fmt))
+                  for code, fmt in zip((d.OTHER_FORMAT, d.THIRD_FORMAT), range(1, len(_formats(contract, column))))]
     elif column.type == "VARCHAR":
-        base = v
         cases += [(d.LEADING_SPACE, f"' ' || {v}"), (d.UPPER_CASE, f"upper({v})"),
                   (d.TITLE_TRAILING_SPACE, f"upper({v}[1]) || {v}[2:] || ' '")]
-    else:
-        base = f"CAST({v} AS VARCHAR)"
     if column.type in d.PARSED_TYPES and contract.system in d.TEXT_SYSTEMS:
         bad = d.garbage(column.type, contract.system)
         cases.append((d.MALFORMED, f"{_list(bad)}[_row % {len(bad)} + 1]"))
-    return base, cases
+    if value := impossible(contract, column):
+        cases.append((d.OUT_OF_RANGE, _as_text(contract, column, value)))
+    return _as_text(contract, column, v), cases
 
 
 def cell_text(contract: Contract, column: Column) -> str:
@@ -133,7 +152,9 @@ def cell(contract: Contract, column: Column) -> str:
     """The value as written in the file: typed (Parquet), text (CSV) or a JSON value (JSON lines)."""
     v, marker = f'"{column.name}"', f'"_m_{column.name}"'
     if contract.file_format == "parquet":
-        return f"CASE WHEN {marker} = {d.MISSING} THEN NULL ELSE {v} END"
+        value = impossible(contract, column)
+        out_of_range = f"WHEN {d.OUT_OF_RANGE} THEN {value}" if value else ""
+        return f"CASE {marker} WHEN {d.MISSING} THEN NULL {out_of_range} ELSE {v} END"
     if contract.file_format == "csv":
         return cell_text(contract, column)
     base, cases = _text_cases(contract, column)
@@ -192,16 +213,16 @@ def write_entity(con: duckdb.DuckDBPyConnection, contract: Contract, work: Path,
 
 
 def log_cell_defects(contract: Contract) -> str:
-    """The defect-log rows of the marked cells, duplicates, late outcomes and typed-in contact details
-    of the records that landed (reads the `typed` view)."""
+    """The defect-log rows of the marked cells, duplicates, late outcomes, typed-in contact details,
+    hires booked twice and hires with a private e-mail of the records that landed (reads the `typed` view)."""
     key = f'"{contract.key}"'
     parts = []
     for column in contract.columns:
-        written = cell_text(contract, column)
+        written, v = cell_text(contract, column), f'CAST("{column.name}" AS VARCHAR)'
         codes = " ".join(f"WHEN {code} THEN '{d.cell_defect(contract, column.name, code)}'"
-                         for code in range(d.MISSING, d.MALFORMED + 1))
-        detail = f"""CASE WHEN "_m_{column.name}" = {d.MISSING} THEN 'blank, was ' || CAST("{column.name}" AS VARCHAR)
-                          ELSE {written} END"""
+                         for code in range(d.MISSING, d.OUT_OF_RANGE + 1))
+        detail = f"""CASE "_m_{column.name}" WHEN {d.MISSING} THEN 'blank, was ' || {v}
+                          WHEN {d.OUT_OF_RANGE} THEN {written} || ', was ' || {v} ELSE {written} END"""
         parts.append(f"""SELECT {key}, '{column.name}', CASE "_m_{column.name}" {codes} END, {detail}, _row
                          FROM typed WHERE "_m_{column.name}" <> {d.CLEAN}""")
     parts.append(f"SELECT {key}, NULL, 'duplicate_export', 'twice in extract ' || _extract, _row FROM typed WHERE _dup")
@@ -213,11 +234,17 @@ def log_cell_defects(contract: Contract) -> str:
         parts.append(f"""SELECT {key}, 'reason_text', 'pii_in_free_text',
                          CASE WHEN _pii_template < {_PHONE_TEMPLATES} THEN 'phone number' ELSE 'e-mail address' END,
                          _row FROM typed WHERE _pii_template >= 0""")
+    if contract.table == "ats_hires":  # the detail is the first booking's hire_id
+        parts.append(f"""SELECT {key}, 'application_id', 'duplicate_key', {id_sql('hire_id', '_original_hire')}, _row
+                         FROM typed WHERE _original_hire >= 0""")
+    if contract.table == "hris_employees":  # keyed by employee_id; the detail names the hire
+        parts.append(f"""SELECT {key}, 'email', 'unmatched_hire', 'hire ' || {id_sql('hire_id', '_unmatched_hire')},
+                         _row FROM typed WHERE _unmatched_hire >= 0""")
     return " UNION ALL ".join(f"SELECT '{contract.table}', * FROM ({p})" for p in parts)
 
 
-def log_skill_variants(contract: Contract, source: str) -> str:
-    """The skill mentions spelled as a variant, once per landed version of their record."""
-    return f"""SELECT v."table", t."{contract.key}", v."column", 'skill_variant', v.detail, t._row
+def log_skill_defects(contract: Contract, source: str) -> str:
+    """The skill mentions spelled as a variant or outside the taxonomy, once per landed version of their record."""
+    return f"""SELECT v."table", t."{contract.key}", v."column", v.defect, v.detail, t._row
                FROM read_parquet('{source}') v JOIN typed t ON t."{contract.key}" = {id_sql(contract.key, 'v.key')}
                WHERE v."table" = '{contract.table}'"""

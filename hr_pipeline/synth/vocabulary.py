@@ -1,7 +1,8 @@
 """The words the source systems use: skills in each system's spelling, job titles, courses, reasons.
 
-Every skill spelling here is an alias in `dbt_project/seeds/skill_taxonomy.csv` (a unit test holds
-them to it), so the pipeline can map each one to its canonical skill.
+Every skill spelling in `SKILLS` is an alias in `dbt_project/seeds/skill_taxonomy.csv` (a unit test
+holds them to it), so the pipeline can map each one to its canonical skill; `UNKNOWN_SKILLS` are
+real skills the taxonomy does not know (the `unknown_skill` defect), and a unit test holds them out.
 """
 
 from __future__ import annotations
@@ -45,6 +46,9 @@ SKILLS = (
     Skill("time_management", "Time management", "Time management", soft=True),
     Skill("adaptability", "Adaptability", "Adaptability", ("Flexibility",), soft=True),
 )
+# Real tools and skills people list that the taxonomy does not know: the `unknown_skill` defect.
+UNKNOWN_SKILLS = ("COBOL", "SAP ABAP", "Kanban coaching", "Lotus Notes", "AutoCAD", "Tableau", "Six Sigma", "SPSS",
+                  "Gabelstaplerschein", "Truckkørekort", "Salesforce CRM", "Lean management")
 SKILL_INDEX = {s.canonical: i for i, s in enumerate(SKILLS)}
 SOFT_SKILLS = tuple(i for i, s in enumerate(SKILLS) if s.soft)
 

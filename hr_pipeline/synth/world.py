@@ -53,6 +53,7 @@ SKILL_WORDS = {system: np.array([getattr(s, system) for s in vc.SKILLS], dtype=o
 VARIANTS = np.array([v for s in vc.SKILLS for v in s.variants], dtype=object)
 VARIANT_COUNT = np.array([len(s.variants) for s in vc.SKILLS])
 VARIANT_FIRST = np.cumsum(VARIANT_COUNT) - VARIANT_COUNT
+UNKNOWN_SKILLS = np.array(vc.UNKNOWN_SKILLS, dtype=object)
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,10 @@ def _spell(noise_rng, skills: np.ndarray, system: str, variant_rate: float) -> t
     return text, hit
 
 
+def _proficiency(rng, n: int) -> np.ndarray:
+    return np.clip(1 + rng.binomial(4, 0.55, n), 1, 5).astype(np.int32)
+
+
 def _draw_skills(rng, pools: list[np.ndarray], families: np.ndarray, n_tech: np.ndarray, n_soft: np.ndarray):
     """Distinct technical skills from each row's family pool and distinct soft skills, as long arrays
     (owner row, skill) ordered by owner."""
@@ -166,8 +171,9 @@ class Simulator:
     """One firm's history, written chunk by chunk to a sink; deterministic for the spec."""
 
     def __init__(self, spec: WorldSpec, sink: Sink, defects: DefectRates):
-        """`defects`: the rates of the defects made here (skill variants, contact details in free
-        text, late outcomes); the writer marks the others."""
+        """`defects`: the rates of the defects made here (skill variants and unknown skills, contact
+        details in free text, late outcomes, hires booked twice, hires with a private e-mail); the
+        writer marks the others."""
         self.spec, self.sink, self.defects = spec, sink, defects
         self.rng = np.random.default_rng(spec.seed)
         self.noise_rng = np.random.default_rng([spec.seed, 1])  # defects never change the world itself
@@ -183,22 +189,38 @@ class Simulator:
         self.counters[kind] += n
         return np.arange(first, first + n, dtype=np.int64)
 
+    def log_skills(self, table: str, column: str, keys: np.ndarray, defect: str, detail) -> None:
+        """Skill-mention defects, logged against their record's key once its versions land."""
+        self.sink("defects_skills", pd.DataFrame({"table": table, "key": keys, "column": column, "defect": defect,
+                                                  "detail": detail}))
+
     def spelled(self, table: str, column: str, keys: np.ndarray, owners: np.ndarray, skills: np.ndarray,
                 system: str) -> np.ndarray:
         """Skill mentions (long, ordered by owner row) in the system's spelling; the variants are
         logged against their record's key. Returns the spellings."""
         text, hit = _spell(self.noise_rng, skills, system, self.defects.skill_variant)
         usual = SKILL_WORDS[system][skills[hit]]
-        self.sink("defects_skill_variant", pd.DataFrame({
-            "table": table, "key": keys[owners[hit]], "column": column,
-            "detail": pd.Series(usual, dtype=object) + " -> " + text[hit]}))
+        self.log_skills(table, column, keys[owners[hit]], "skill_variant",
+                        pd.Series(usual, dtype=object) + " -> " + text[hit])
         return text
 
+    def unknown_skills(self, mentions: int) -> tuple[np.ndarray, np.ndarray]:
+        """The mentions after which their owner adds a skill the taxonomy does not know (`unknown_skill`
+        per mention, so the unmapped share follows the rate), and the spellings added."""
+        hit = np.flatnonzero(self.noise_rng.random(mentions) < self.defects.unknown_skill)
+        return hit, UNKNOWN_SKILLS[self.noise_rng.integers(0, len(UNKNOWN_SKILLS), len(hit))]
+
     def skill_lists(self, table: str, column: str, keys: np.ndarray, owners: np.ndarray, skills: np.ndarray,
-                    system: str) -> pd.arrays.ArrowExtensionArray:
-        """One list of spelled skills per record (see `spelled`)."""
-        offsets = np.r_[0, np.cumsum(np.bincount(owners, minlength=len(keys)))].astype(np.int32)
+                    system: str, unknown: bool = False) -> pd.arrays.ArrowExtensionArray:
+        """One list of spelled skills per record (see `spelled`); with `unknown`, people's lists end with
+        the skills outside the taxonomy they add (see `unknown_skills`)."""
         text = self.spelled(table, column, keys, owners, skills, system)
+        if unknown:
+            hit, extra = self.unknown_skills(len(owners))
+            self.log_skills(table, column, keys[owners[hit]], "unknown_skill", extra)
+            order = np.argsort(np.r_[owners, owners[hit]], kind="stable")
+            owners, text = np.r_[owners, owners[hit]][order], np.r_[text, extra][order]
+        offsets = np.r_[0, np.cumsum(np.bincount(owners, minlength=len(keys)))].astype(np.int32)
         return pd.arrays.ArrowExtensionArray(pa.ListArray.from_arrays(pa.array(offsets), pa.array(text, pa.string())))
 
     # -- people ----------------------------------------------------------------------------------
@@ -270,7 +292,7 @@ class Simulator:
             "salary_band": np.clip(np.floor(experience / 5) + rng.integers(-1, 2, n), 0, 4).astype(np.int16),
             "rating_mean": rng.normal(fx.STAFF_RATING_MEAN, fx.STAFF_RATING_SD, n),
             "rating12": np.zeros(n, np.int16), "retained12": np.ones(n, bool),
-            "hazard_from": np.full(n, self.start, np.int64),
+            "hazard_from": np.full(n, self.start, np.int64), "_unmatched_hire": -1,
         })
         emp["manager_id"] = self.assign_managers(emp)
         return self.exits(emp)
@@ -373,7 +395,8 @@ class Simulator:
         fam = versions["family"].to_numpy()
         self.sink("hris_employees", pd.DataFrame({
             "employee_id": versions["employee_id"].to_numpy(),
-            **{c: versions[c].to_numpy() for c in ("_person", "_first", "_last", "_country", "_phone")},
+            **{c: versions[c].to_numpy() for c in ("_person", "_first", "_last", "_country", "_phone",
+                                                   "_unmatched_hire")},
             "gender": _categorical(versions["gender"], GENDERS),
             "age_band": _categorical(versions["age_band"], AGE_BANDS),
             "ethnicity": _categorical(versions["ethnicity"], ETHNICITIES),
@@ -479,12 +502,16 @@ class Simulator:
             recorded = _office_hours(rng, assessed * DAY + DAY)
         keep = recorded < self.end
         owners, skills, assessed, recorded = owners[keep], skills[keep], assessed[keep], recorded[keep]
-        ids = self.ids("employee_skill", len(owners))
+        proficiency = _proficiency(rng, len(owners))
+        hit, extra = self.unknown_skills(len(owners))  # an extra record, made with the mention it follows
+        ids = self.ids("employee_skill", len(owners) + len(hit))
+        text = self.spelled("hris_employee_skills", "skill", ids, np.arange(len(owners)), skills, "hris")
+        self.log_skills("hris_employee_skills", "skill", ids[len(owners):], "unknown_skill", extra)
+        rows = np.r_[np.arange(len(owners)), hit]
         self.sink("hris_employee_skills", pd.DataFrame({
-            "employee_skill_id": ids, "employee_id": emp["employee_id"].to_numpy()[owners],
-            "skill": self.spelled("hris_employee_skills", "skill", ids, np.arange(len(ids)), skills, "hris"),
-            "proficiency": np.clip(1 + rng.binomial(4, 0.55, len(owners)), 1, 5).astype(np.int32),
-            "assessed_at": _days(assessed), "updated_at": _ts(recorded)}))
+            "employee_skill_id": ids, "employee_id": emp["employee_id"].to_numpy()[owners[rows]],
+            "skill": np.r_[text, extra], "proficiency": np.r_[proficiency, _proficiency(self.noise_rng, len(hit))],
+            "assessed_at": _days(assessed[rows]), "updated_at": _ts(recorded[rows])}))
 
     def trainings(self, emp: pd.DataFrame) -> None:
         """About 1.5 courses a year; none during an untrained burnout episode, one during a trained one."""
@@ -654,7 +681,7 @@ class Simulator:
                            offered, sent_t, responded_t, hired, interviewed, settled_t[r])
         self.screening_records(app_id, recommended_t, decided_t, score, random_sample, advance, overrides,
                                communication)
-        self.offer_records(app_id, offered, sent_t, responded_t, accepts, band, hired, start_day)
+        hire_id = self.offer_records(app_id, offered, sent_t, responded_t, accepts, band, hired, start_day)
         valid = applied_t < end
         self.sink("truth_applications", pd.DataFrame({
             "application_id": app_id, "candidate_id": app_id, "requisition_id": req_id[r], "applied_at": _ts(applied_t),
@@ -672,6 +699,8 @@ class Simulator:
             "hire_day": start_day[joins], "created_t": _office_hours(rng, responded_t[joins] + 7 * DAY),
             "salary_band": band[joins], "rating_mean": rating_mean[joins], "rating12": rating12[joins],
             "retained12": retained[joins], "hazard_from": (start_day[joins] + 365) * DAY,
+            "_unmatched_hire": np.where(self.noise_rng.random(len(joins)) < self.defects.unmatched_hire,
+                                        hire_id[joins], -1),
         })
         emp["manager_id"] = self.assign_managers(emp)
         emp = self.exits(emp)
@@ -709,7 +738,7 @@ class Simulator:
             "city": _categorical(city, nm.CITIES), "years_experience": experience,
             "education": _categorical(education, EDUCATION), "grade_average": grade,
             "international_experience": intl,
-            "skills": self.skill_lists("ats_candidates", "skills", app_id, skill_owner, skill, "ats"),
+            "skills": self.skill_lists("ats_candidates", "skills", app_id, skill_owner, skill, "ats", unknown=True),
             "source_channel": _categorical(channel, CHANNELS),
             "gender": _categorical(person["gender"], GENDERS), "age_band": _categorical(person["age_band"], AGE_BANDS),
             "ethnicity": _categorical(person["ethnicity"], ETHNICITIES), "updated_at": _ts(applied_t)})
@@ -782,8 +811,9 @@ class Simulator:
             "_pii_number": noise.integers(0, 10**8, n), "decided_at": _ts(decided_t)})
         self.sink("ats_recruiter_decisions", decisions[decided_t < self.end])
 
-    def offer_records(self, app_id, offered, sent_t, responded_t, accepts, band, hired, start_day) -> None:
-        """Each offer twice: pending when sent, then accepted or declined."""
+    def offer_records(self, app_id, offered, sent_t, responded_t, accepts, band, hired, start_day) -> np.ndarray:
+        """Each offer twice: pending when sent, then accepted or declined; a hire per accepted offer,
+        some booked twice (`duplicate_key`). Returns each application's hire id (-1: none)."""
         idx = np.flatnonzero(offered)
         twice = np.r_[idx, idx]
         answered = np.r_[np.zeros(len(idx), bool), np.ones(len(idx), bool)]
@@ -798,9 +828,16 @@ class Simulator:
             "updated_at": _ts(updated)})
         self.sink("ats_offers", offers[updated < self.end])
         h = np.flatnonzero(hired & (responded_t < self.end))
+        first = self.ids("hire", len(h))
+        again = self.noise_rng.random(len(h)) < self.defects.duplicate_key
+        booked = np.r_[h, h[again]]
         self.sink("ats_hires", pd.DataFrame({
-            "hire_id": self.ids("hire", len(h)), "application_id": app_id[h], "offer_accepted_at": _ts(responded_t[h]),
-            "start_date": _days(start_day[h]), "updated_at": _ts(responded_t[h])}))
+            "hire_id": np.r_[first, self.ids("hire", again.sum())], "application_id": app_id[booked],
+            "offer_accepted_at": _ts(responded_t[booked]), "start_date": _days(start_day[booked]),
+            "updated_at": _ts(responded_t[booked]), "_original_hire": np.r_[np.full(len(h), -1), first[again]]}))
+        hire_id = np.full(len(app_id), -1, np.int64)
+        hire_id[h] = first
+        return hire_id
 
     # -- the whole history -----------------------------------------------------------------------
     def run(self) -> None:

@@ -13,10 +13,11 @@ from hr_pipeline.ingest.contracts import CONTRACTS, CONTRACTS_BY_TABLE
 from hr_pipeline.ingest.loader import load_landing
 from hr_pipeline.synth.defects import DefectRates, garbage
 from hr_pipeline.synth.extracts import generate_world
-from hr_pipeline.synth.vocabulary import SKILLS
+from hr_pipeline.synth.vocabulary import SKILLS, UNKNOWN_SKILLS
 
 RATES = DefectRates(missing=0.04, duplicate_export=0.03, late_outcome=0.2, mixed_date_format=0.1, messy_category=0.1,
-                    malformed_value=0.02, skill_variant=0.2, pii_in_free_text=0.2, email_not_normalised=0.2)
+                    malformed_value=0.02, skill_variant=0.2, pii_in_free_text=0.2, email_not_normalised=0.2,
+                    out_of_range=0.02, duplicate_key=0.05, unknown_skill=0.05, unmatched_hire=0.1)
 SALT = "integration-salt"
 
 
@@ -131,18 +132,57 @@ def test_contact_details_in_free_text_are_scrubbed(world):
                        ).fetchall()[0][0] == 0
 
 
-def test_hires_resolve_to_their_employee_through_the_person_key_despite_case_and_spaces(world):
+def test_hires_resolve_to_their_employee_through_the_person_key_unless_the_email_differs(world):
+    """Case and spaces do not stop the person key; another e-mail (`unmatched_hire`) does, for exactly
+    the logged employees."""
     home, con = world
     assert len(_logged(con, "email_not_normalised")) > 10
-    unmatched = con.execute(f"""
+    resolved = con.execute(f"""
         WITH truth AS (SELECT application_id, employee_id FROM '{home}/ground_truth/applications.parquet'
                        WHERE employee_id IS NOT NULL),
              candidate AS (SELECT DISTINCT a.application_id, c.person_key
                            FROM raw.ats_applications a JOIN raw.ats_candidates c USING (candidate_id)),
              employee AS (SELECT DISTINCT employee_id, person_key FROM raw.hris_employees)
-        SELECT count(*) FILTER (WHERE e.person_key IS DISTINCT FROM c.person_key), count(*)
-        FROM truth t JOIN candidate c USING (application_id) JOIN employee e USING (employee_id)""").fetchall()[0]
-    assert unmatched[1] > 30 and unmatched[0] == 0
+        SELECT DISTINCT employee_id, e.person_key IS NOT DISTINCT FROM c.person_key
+        FROM truth t JOIN candidate c USING (application_id) JOIN employee e USING (employee_id)""").fetchall()
+    unmatched = {k for t, k, _ in _logged(con, "unmatched_hire")}
+    assert len(resolved) > 30 and unmatched
+    assert {e for e, same in resolved if not same} == unmatched & {e for e, _ in resolved}
+
+
+def test_impossible_values_load_as_sent(world):
+    _, con = world
+    impossible = {"hris_performance_reviews": ("review_id", "rating NOT BETWEEN 1 AND 5"),
+                  "timetracking_timesheets": ("timesheet_id", "hours_worked > 100"),
+                  "ats_hires": ("hire_id", "start_date > offer_accepted_at + INTERVAL 50 YEAR")}
+    malformed = {k for _, k, _ in _logged(con, "malformed_value")}
+    for table, (key, condition) in impossible.items():
+        logged = {k for t, k, _ in _logged(con, "out_of_range") if t == table}
+        loaded = {k for (k,) in con.execute(f"SELECT {key} FROM raw.{table} WHERE {condition}").fetchall()}
+        assert logged and loaded == logged - malformed, table
+
+
+def test_hires_booked_twice_survive_the_duplicate_export_dedup(world):
+    _, con = world
+    logged = {(k, original) for k, original in con.execute(
+        "SELECT key, detail FROM defects WHERE defect = 'duplicate_key'").fetchall()}
+    loaded = set(con.execute("""SELECT b.hire_id, a.hire_id FROM raw.ats_hires a JOIN raw.ats_hires b
+                                ON a.application_id = b.application_id AND a.hire_id < b.hire_id""").fetchall())
+    malformed = {k for _, k, _ in _logged(con, "malformed_value")}
+    assert len(logged) > 3
+    assert loaded == {(k, o) for k, o in logged if not {k, o} & malformed}
+
+
+def test_unknown_skills_reach_the_raw_layer_as_logged(world):
+    _, con = world
+    for table, key, mentions in (("ats_candidates", "candidate_id", "unnest(skills)"),
+                                 ("hris_employee_skills", "employee_skill_id", "skill")):
+        logged = sorted(con.execute("""SELECT key, detail FROM defects WHERE defect = 'unknown_skill'
+                                       AND "table" = ?""", [table]).fetchall())
+        loaded = sorted(con.execute(f"""SELECT {key}, m FROM (SELECT {key}, {mentions} AS m FROM raw.{table})
+                                        WHERE list_contains(?, m)""", [list(UNKNOWN_SKILLS)]).fetchall())
+        malformed = {k for _, k, _ in _logged(con, "malformed_value")}
+        assert len(logged) > 10 and loaded == [(k, m) for k, m in logged if k not in malformed], table
 
 
 def test_skill_variants_reach_the_raw_layer_at_their_rate(world):

@@ -11,6 +11,7 @@ import csv
 import hashlib
 import json
 import re
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -26,11 +27,11 @@ from hr_pipeline.synth import doc
 from hr_pipeline.synth import effects as fx
 from hr_pipeline.synth.defects import DEFECTS, LATE_TABLES, DefectRates
 from hr_pipeline.synth.extracts import GROUND_TRUTH, generate_world, parse_missing
-from hr_pipeline.synth.vocabulary import SKILLS
+from hr_pipeline.synth.vocabulary import SKILLS, UNKNOWN_SKILLS
 
 AS_OF = date(2026, 11, 16)
 DRIFT_AT = date(2026, 2, 16)
-RATES = DefectRates()
+RATES = replace(DefectRates(), duplicate_key=0.02)  # the defaults, and hires booked twice (off by default)
 MISSING_OVERRIDE = 0.20  # employees.department, set through `--missing`
 TAXONOMY = Path(__file__).parents[2] / "dbt_project" / "seeds" / "skill_taxonomy.csv"
 
@@ -68,7 +69,7 @@ def _text_relation(home: Path, contract) -> str:
 def world(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("synth")
     generate_world(out, employees=3000, years=3, seed=21, as_of=AS_OF, drift_at=DRIFT_AT,
-                   missing=parse_missing([f"employees.department={MISSING_OVERRIDE}"]))
+                   missing=parse_missing([f"employees.department={MISSING_OVERRIDE}"]), defects=RATES)
     return out
 
 
@@ -94,8 +95,9 @@ def db(world) -> duckdb.DuckDBPyConnection:
         CREATE VIEW exits AS SELECT employee_id, any_value(lower(trim(termination_type))) AS kind,
             min(CAST({_parse_date('termination_date', hris.date_formats)} AS DATE)) AS exit_date
             FROM hris_terminations GROUP BY employee_id;
-        CREATE VIEW ratings AS SELECT employee_id, CAST({_parse_date('review_date', hris.date_formats)} AS DATE) AS day,
-            TRY_CAST(rating AS INTEGER) AS rating FROM hris_performance_reviews;
+        CREATE VIEW ratings AS SELECT * FROM (
+            SELECT employee_id, CAST({_parse_date('review_date', hris.date_formats)} AS DATE) AS day,
+                   TRY_CAST(rating AS INTEGER) AS rating FROM hris_performance_reviews) WHERE rating BETWEEN 1 AND 5;
         -- hires whose 12 months had passed by the as-of date, applied before the drift event
         CREATE VIEW matured_hires AS SELECT t.application_id, t.candidate_id, e.employee_id, e.hire_date,
             t.customer_facing, x.kind, x.exit_date,
@@ -188,23 +190,35 @@ def test_volumes_seasons_and_ratings_look_like_a_real_firm(db):
     assert middle > 0.6
 
 
-def test_skill_spellings_are_all_in_the_taxonomy():
+def test_skill_spellings_are_all_in_the_taxonomy_and_the_unknown_ones_are_not():
     with TAXONOMY.open(encoding="utf-8") as f:
-        aliases = {row["alias"]: row["canonical_skill"] for row in csv.DictReader(f)}
+        aliases = {row["alias"].strip().lower(): row["canonical_skill"] for row in csv.DictReader(f)}
     for skill in SKILLS:
         for spelling in (skill.ats, skill.hris, *skill.variants):
             assert aliases.get(spelling.lower().strip()) == skill.canonical, spelling
+    assert not {s.lower().strip() for s in UNKNOWN_SKILLS} & set(aliases)
 
 
-def test_hires_become_employees_with_the_same_email(db):
-    linked, same, only_case = _one(db, """
-        WITH c AS (SELECT DISTINCT candidate_id, email FROM ats_candidates),
-             e AS (SELECT DISTINCT employee_id, email FROM hris_employees)
-        SELECT count(*), count(*) FILTER (c.email = e.email),
-               count(*) FILTER (c.email <> e.email AND lower(trim(c.email)) = lower(trim(e.email)))
-        FROM truth_applications t JOIN c USING (candidate_id) JOIN e USING (employee_id)""")
-    assert linked > 1000
-    assert same + only_case == linked and only_case > 0
+def test_hires_become_employees_with_the_same_email_unless_unmatched(db):
+    """Case and whitespace aside, a hire's HRIS e-mail is the candidate's, except for the `unmatched_hire`
+    defects, logged against the employee with the hire in the detail, at their rate among hires."""
+    db.execute("""CREATE OR REPLACE TEMP VIEW emails AS
+        SELECT t.application_id, t.employee_id, c.email AS ats, e.email AS hris
+        FROM truth_applications t JOIN (SELECT DISTINCT candidate_id, email FROM ats_candidates) c USING (candidate_id)
+        JOIN (SELECT DISTINCT employee_id, email FROM hris_employees) e USING (employee_id)""")
+    linked, only_case = _one(db, """SELECT count(DISTINCT employee_id),
+                                           count(*) FILTER (ats <> hris AND lower(trim(ats)) = lower(trim(hris)))
+                                    FROM emails""")
+    differing = db.execute("""SELECT DISTINCT employee_id, application_id FROM emails
+                              WHERE lower(trim(ats)) <> lower(trim(hris))""").fetchall()
+    logged = db.execute("""SELECT DISTINCT d.key, h.application_id FROM truth_defects d
+                           JOIN (SELECT DISTINCT hire_id, application_id FROM ats_hires) h
+                             ON d.detail = 'hire ' || h.hire_id
+                           WHERE d.defect = 'unmatched_hire'""").fetchall()
+    assert linked > 1000 and only_case > 0
+    assert sorted(differing) == sorted(logged)
+    assert len(logged) / linked == pytest.approx(RATES.unmatched_hire, abs=0.008)  # about 3 SD
+    assert 1 - len(logged) / linked >= 0.95  # the quality gate's threshold for matched hires
 
 
 # -- planted effects ----------------------------------------------------------------------------------
@@ -437,7 +451,7 @@ def test_messy_categories_and_unnormalised_emails_are_found_at_their_rates(db):
 
 
 def test_skill_variants_are_found_at_their_rate(db):
-    usual = {s.ats for s in SKILLS} | {s.hris for s in SKILLS}
+    usual = {s.ats for s in SKILLS} | {s.hris for s in SKILLS} | set(UNKNOWN_SKILLS)
     varied = {s.ats for s in SKILLS if s.variants}
     variants, variable = db.execute("""
         SELECT count(*) FILTER (NOT list_contains($usual, skill)), count(*) FILTER (list_contains($varied, skill))
@@ -448,6 +462,62 @@ def test_skill_variants_are_found_at_their_rate(db):
     hris_variants = _one(db, "SELECT count(*) FILTER (NOT list_contains($1, skill)) FROM hris_employee_skills",
                          sorted(usual))[0]
     assert hris_variants > 0
+
+
+def test_impossible_values_parse_and_are_found_at_their_rate(db):
+    """Ratings outside 1-5, a week of more than 100 hours and start dates a century after the offer was
+    accepted are exactly the logged `out_of_range` values, each with its original."""
+    ats = DIALECTS["ats"]
+    start, accepted = (_parse_date(c, f) for c, f in (("start_date", ats.date_formats),
+                                                       ("offer_accepted_at", ats.timestamp_formats)))
+    cases = {"hris_performance_reviews": "TRY_CAST(rating AS INTEGER) NOT BETWEEN 1 AND 5",
+             "timetracking_timesheets": "hours_worked > 100",
+             "ats_hires": f"{start} > {accepted} + INTERVAL 50 YEAR"}
+    records = hits = 0
+    for table, impossible in cases.items():
+        rows, found = _one(db, f"SELECT count(*), count(*) FILTER ({impossible}) FROM (SELECT DISTINCT * FROM {table})")
+        assert found == _logged(db, "out_of_range", table) > 0, table
+        assert 1 - found / rows >= 0.99, table  # the quality gate's validity threshold
+        records, hits = records + rows, hits + found
+    assert hits / records == pytest.approx(RATES.out_of_range, rel=0.3)
+    ratings = db.execute("""SELECT DISTINCT split_part(detail, ', was ', 1) FROM truth_defects
+                            WHERE defect = 'out_of_range' AND "table" = 'hris_performance_reviews'""").fetchall()
+    assert {r for (r,) in ratings} <= {"0", "6", "7", "10"}
+    originals = _one(db, """SELECT min(CAST(split_part(detail, ', was ', 2) AS DOUBLE)),
+                                   max(CAST(split_part(detail, ', was ', 2) AS DOUBLE))
+                            FROM truth_defects WHERE defect = 'out_of_range' AND "table" = 'timetracking_timesheets'""")
+    assert originals[0] >= 0 and originals[1] < 100
+
+
+def test_hires_booked_twice_share_their_application_and_are_found_at_their_rate(db):
+    ats = DIALECTS["ats"]
+    accepted = _parse_date("offer_accepted_at", ats.timestamp_formats)
+    pairs = db.execute(f"""
+        WITH h AS (SELECT DISTINCT hire_id, application_id, {accepted} AS accepted FROM ats_hires)
+        SELECT b.hire_id, a.hire_id, a.accepted IS DISTINCT FROM b.accepted AND a.accepted IS NOT NULL
+                                     AND b.accepted IS NOT NULL AS differs
+        FROM h a JOIN h b ON a.application_id = b.application_id AND a.hire_id < b.hire_id""").fetchall()
+    logged = db.execute("""SELECT key, detail, false FROM truth_defects WHERE defect = 'duplicate_key'
+                           AND "table" = 'ats_hires' AND "column" = 'application_id'""").fetchall()
+    hires = _one(db, "SELECT count(DISTINCT application_id) FROM ats_hires")[0]
+    assert sorted(pairs) == sorted(logged)
+    assert len(logged) / hires == pytest.approx(RATES.duplicate_key, abs=0.01)  # about 3 SD
+    assert DefectRates().duplicate_key == 0  # by default hires are unique, as the quality gate wants
+
+
+def test_unknown_skills_are_added_at_their_rate_and_set_the_mapped_share(db):
+    """Unknown spellings are added (never replace a skill), at `unknown_skill` per usual mention, so the
+    share of mentions the taxonomy maps is exactly 1 - logged unknown mentions / all mentions."""
+    for table, column, mentions in (("ats_candidates", "skills", "SELECT unnest(skills) AS skill FROM candidates"),
+                                    ("hris_employee_skills", "skill",
+                                     "SELECT skill FROM (SELECT DISTINCT * FROM hris_employee_skills)")):
+        total, mapped, unknown = db.execute(f"""
+            SELECT count(*), count(t.alias), count(*) FILTER (list_contains($unknown, m.skill))
+            FROM ({mentions}) m LEFT JOIN taxonomy t ON t.alias = lower(trim(m.skill))
+            WHERE m.skill IS NOT NULL""", {"unknown": list(UNKNOWN_SKILLS)}).fetchone()
+        logged = _logged(db, "unknown_skill", table, column)
+        assert unknown == logged and mapped / total == 1 - logged / total >= 0.95, table  # the gate's threshold
+        assert unknown / (total - unknown) == pytest.approx(RATES.unknown_skill, rel=0.3), table
 
 
 def test_contact_details_typed_into_free_text_are_found_at_their_rate(db):
@@ -469,9 +539,10 @@ def test_default_world_keeps_critical_columns_complete(db):
 
 def test_cli_generate_sets_defect_rates(tmp_path):
     assert cli_main(["generate", "--out", str(tmp_path), "--employees", "50", "--years", "1", "--no-defects",
-                     "--duplicate-export-rate", "0.05", "--missing", "candidates.education=0.1"]) == 0
+                     "--duplicate-export-rate", "0.05", "--duplicate-key-rate", "0.5",
+                     "--missing", "candidates.education=0.1"]) == 0
     defects = json.loads((tmp_path / "ground_truth" / "world.json").read_text())["defects"]
-    assert defects["duplicate_export"] == 0.05 and defects["skill_variant"] == 0.0
-    assert defects["missing_overrides"] == {"ats_candidates.education": 0.1}
+    assert defects["duplicate_export"] == 0.05 and defects["skill_variant"] == defects["unknown_skill"] == 0.0
+    assert defects["duplicate_key"] == 0.5 and defects["missing_overrides"] == {"ats_candidates.education": 0.1}
     logged = duckdb.sql(f"SELECT DISTINCT defect FROM '{tmp_path}/ground_truth/defects.parquet'").fetchall()
-    assert {d for (d,) in logged} == {"duplicate_export", "missing"}
+    assert {d for (d,) in logged} == {"duplicate_export", "duplicate_key", "missing"}
