@@ -7,8 +7,9 @@ select
     taxonomy.canonical_skill,
     taxonomy.category as skill_category,
     skills.proficiency,
+    skills.assessed_at,
     taxonomy.canonical_skill is not null as is_mapped
 from {{ ref('stg_hris__employee_skills') }} as skills
 left join {{ ref('skill_taxonomy') }} as taxonomy
     on taxonomy.alias = lower(trim(skills.skill))
-where skills.skill is not null
+where trim(skills.skill) <> ''

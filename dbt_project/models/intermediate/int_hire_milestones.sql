@@ -25,7 +25,10 @@ hire_milestones as (
 ),
 
 ratings as (
-    {{ latest_rating_as_of('hire_milestones', ['hire_id', 'milestone_month'], 'hire_milestones.milestone_date') }}
+    {{ latest_as_of(
+        'hire_milestones', ['hire_id', 'milestone_month'], ref('stg_hris__performance_reviews'),
+        ['rating'], 'review_date', 'review_id', 'hire_milestones.milestone_date'
+    ) }}
 ),
 
 assessed as (

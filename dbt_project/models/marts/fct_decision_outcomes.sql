@@ -8,29 +8,14 @@ with skills as (
         count(case when skill_category = 'soft' then 1 end) as n_soft_skills
     from {{ ref('int_candidate_skills') }}
     group by candidate_id
-),
-
-milestones as (
-    select
-        application_id,
-        employee_id,
-        {% for month in var('milestone_months') %}
-        {{ dbt.bool_or('case when milestone_month = ' ~ month ~ ' then matured end') }} as matured_{{ month }}m,
-        {{ dbt.bool_or('case when milestone_month = ' ~ month ~ ' then employed_at_milestone end') }} as employed_{{ month }}m,
-        max(case when milestone_month = {{ month }} then rating_at_milestone end) as rating_{{ month }}m,
-        {{ dbt.bool_or('case when milestone_month = ' ~ month ~ ' then outcome_recorded end') }} as outcome_recorded_{{ month }}m
-        {%- if not loop.last %},{% endif %}
-        {% endfor %}
-    from {{ ref('int_hire_milestones') }}
-    group by application_id, employee_id
 )
 
 select
     recommendations.application_id,
     applications.candidate_id,
-    candidates.person_key,
+    applications.person_key,
     applications.requisition_id,
-    requisitions.job_family,
+    applications.job_family,
     applications.applied_at,
     recommendations.recommended_at,
     decisions.decided_at,
@@ -46,35 +31,31 @@ select
     hires.hire_id is not null as hired,
     hires.offer_accepted_at,
     hires.start_date,
-    {{ dbt.datediff('applications.applied_at', 'hires.offer_accepted_at', 'day') }} as time_to_hire_days,
-    milestones.employee_id,
+    {{ time_to_hire_days('applications.applied_at', 'hires.offer_accepted_at') }} as time_to_hire_days,
+    outcomes.employee_id,
     candidates.years_experience,
     candidates.education,
     candidates.international_experience,
-    candidates.source_channel,
+    applications.source_channel,
     coalesce(skills.n_skills, 0) as n_skills,
     coalesce(skills.n_soft_skills, 0) as n_soft_skills,
     {% for month in var('milestone_months') %}
-    coalesce(milestones.matured_{{ month }}m, false) as matured_{{ month }}m,
-    milestones.employed_{{ month }}m,
-    milestones.rating_{{ month }}m,
-    coalesce(milestones.outcome_recorded_{{ month }}m, false) as outcome_recorded_{{ month }}m,
+    coalesce(outcomes.matured_{{ month }}m, false) as matured_{{ month }}m,
+    outcomes.employed_{{ month }}m,
+    outcomes.rating_{{ month }}m,
+    coalesce(outcomes.outcome_recorded_{{ month }}m, false) as outcome_recorded_{{ month }}m,
     {% endfor %}
-    case
-        when milestones.matured_12m then milestones.employed_12m and milestones.rating_12m >= 3
-    end as hire_success
+    outcomes.hire_success
 from {{ ref('stg_ats__ai_recommendations') }} as recommendations
-inner join {{ ref('stg_ats__applications') }} as applications
+inner join {{ ref('int_applications') }} as applications
     on applications.application_id = recommendations.application_id
 left join {{ ref('stg_ats__candidates') }} as candidates
     on candidates.candidate_id = applications.candidate_id
-left join {{ ref('stg_ats__requisitions') }} as requisitions
-    on requisitions.requisition_id = applications.requisition_id
 left join {{ ref('stg_ats__recruiter_decisions') }} as decisions
     on decisions.application_id = recommendations.application_id
 left join {{ ref('stg_ats__hires') }} as hires
     on hires.application_id = recommendations.application_id
 left join skills
     on skills.candidate_id = applications.candidate_id
-left join milestones
-    on milestones.application_id = recommendations.application_id
+left join {{ ref('int_hire_outcomes') }} as outcomes
+    on outcomes.hire_id = hires.hire_id
