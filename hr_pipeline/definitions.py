@@ -7,7 +7,7 @@ from hr_pipeline.ingest.assets import ingest_assets
 from hr_pipeline.ingest.sensor import build_new_extract_sensor
 from hr_pipeline.ml.assets import application_scores, hire_success_model, review_queue
 from hr_pipeline.monitoring.assets import drift_metrics
-from hr_pipeline.quality.checks import dq_results, gate_checks
+from hr_pipeline.quality.checks import dq_results, suite_checks
 from hr_pipeline.resources import Pseudonymiser, Warehouse, pipeline_home
 from hr_pipeline.warehouse.dbt import dbt_docs, dbt_resource, review_models, warehouse_models
 from hr_pipeline.warehouse.exports import bi_exports
@@ -27,7 +27,7 @@ def build_defs() -> dg.Definitions:
     return dg.Definitions(
         assets=[*ingest_assets, warehouse_models, review_models, dbt_docs, bi_exports, hire_success_model, application_scores,
                 review_queue, drift_metrics, dq_results],
-        asset_checks=gate_checks,
+        asset_checks=suite_checks,
         jobs=[feedback_loop_job, ingest_job, quarterly_job],
         schedules=[
             dg.ScheduleDefinition(name="weekly_review_schedule", job=feedback_loop_job, cron_schedule="0 6 * * 1",

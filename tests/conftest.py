@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import shutil
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
+from typing import Callable
 
 import dagster as dg
 import duckdb
 import pytest
 
+from hr_pipeline.synth.defects import DefectRates
 from hr_pipeline.synth.extracts import generate_world, parse_missing
 
 AS_OF = date(2026, 11, 16)
@@ -29,9 +32,12 @@ class PipelineRun:
         return {e.asset_key.to_user_string() for e in self.result.get_asset_materialization_events()}
 
 
-def run_world(home: Path, **world) -> PipelineRun:
-    """Generate a world into `home` and materialise every asset through Dagster's Python API."""
+def run_world(home: Path, before_run: Callable[[Path], None] | None = None, **world) -> PipelineRun:
+    """Generate a world into `home`, let `before_run` tamper with it, and materialise every asset
+    through Dagster's Python API."""
     generate_world(home, as_of=AS_OF, **world)
+    if before_run:
+        before_run(home)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("HR_PIPELINE_HOME", str(home))
         mp.setenv("HR_PIPELINE_SALT", TEST_SALT)
@@ -54,3 +60,43 @@ def gated_run(tmp_path_factory) -> PipelineRun:
     """A world whose candidates lack years_experience 10 % of the time: the gate must block."""
     return run_world(tmp_path_factory.mktemp("gated"), employees=150, years=2, seed=5,
                      missing=parse_missing(["candidates.years_experience=0.10"]))
+
+
+def small_world(tmp_path_factory, name: str, before_run: Callable[[Path], None] | None = None,
+                **rates: float) -> PipelineRun:
+    """A small world with default defects except `rates` (DefectRates field names). Impossible values
+    are off unless asked for: in so few hires one of them already crosses the 1 % validity bound."""
+    return run_world(tmp_path_factory.mktemp(name), before_run=before_run, employees=150, years=2, seed=5,
+                     defects=replace(DefectRates(), **{"out_of_range": 0.0, **rates}))
+
+
+@pytest.fixture(scope="session")
+def validity_run(tmp_path_factory) -> PipelineRun:
+    """Impossible ratings, weekly hours and start dates in 8 % of their records."""
+    return small_world(tmp_path_factory, "validity", out_of_range=0.08)
+
+
+@pytest.fixture(scope="session")
+def uniqueness_run(tmp_path_factory) -> PipelineRun:
+    """The ATS books 5 % of hires twice under a new hire_id."""
+    return small_world(tmp_path_factory, "uniqueness", duplicate_key=0.05)
+
+
+@pytest.fixture(scope="session")
+def consistency_run(tmp_path_factory) -> PipelineRun:
+    """Skills outside the taxonomy (10 % of mentions) and hires with another e-mail in the HRIS (10 %)."""
+    return small_world(tmp_path_factory, "consistency", unknown_skill=0.10, unmatched_hire=0.10)
+
+
+STALE_WEEKS = 3
+
+
+def drop_latest_timesheets(home: Path) -> None:
+    """The time-tracking feed stopped: its last STALE_WEEKS weekly extracts never arrived."""
+    for folder in sorted((home / "landing" / "timetracking").iterdir())[-STALE_WEEKS:]:
+        shutil.rmtree(folder)
+
+
+@pytest.fixture(scope="session")
+def stale_run(tmp_path_factory) -> PipelineRun:
+    return small_world(tmp_path_factory, "stale", before_run=drop_latest_timesheets)

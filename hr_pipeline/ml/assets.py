@@ -8,6 +8,7 @@ import dagster as dg
 
 from hr_pipeline.ml import registry
 from hr_pipeline.ml.features import DECISIONS, LABEL, feature_select
+from hr_pipeline.quality.checks import GATED_ASSETS
 from hr_pipeline.resources import Warehouse
 
 MODEL = "hire_success"
@@ -28,7 +29,9 @@ CREATE OR REPLACE TABLE ml.review_queue (
 
 @dg.asset(
     key=["ml", "hire_success_model"],
-    deps=[DECISIONS_KEY],
+    # After every gated table, not only the one it reads: its labels come through the same hire
+    # identity and skill mapping, and no model trains on a warehouse that failed its gate.
+    deps=list({DECISIONS_KEY, *GATED_ASSETS}),
     group_name="ml",
     kinds={"scikitlearn"},
     description="Calibrated logistic regression for P(hire success: employed at 12 months with rating >= 3), "

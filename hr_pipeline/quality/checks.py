@@ -1,65 +1,106 @@
-"""The quality gate as blocking Dagster asset checks, one per suite in `expectations/`.
+"""The quality gate as Dagster asset checks, one multi-check per suite in `expectations/`.
 
-A failing check stops every asset downstream of the mart in the same run, and its metadata
-names each expectation with its observed value and threshold. Every result is also appended to
+A suite's critical expectations make its blocking `quality_gate` check: when it fails, nothing
+downstream of the table runs. Its warning expectations make the non-blocking `quality_warnings`
+check: a failure shows in the UI and the history but stops nothing. Each check's metadata names
+every expectation with its observed value and threshold; every result is also appended to
 `quality.dq_results`, the history BI reads.
 """
 
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import dagster as dg
 
-from hr_pipeline.quality.gx_gate import GateResult, validate_table
+from hr_pipeline.quality.gx_gate import BLOCKING, DATA_DOCS, WARNING, GateResult, load_suite, run_suites, severities
 from hr_pipeline.resources import Warehouse
 
 EXPECTATIONS_DIR = Path(__file__).resolve().parents[2] / "expectations"
-GATED_MARTS = tuple(sorted(path.stem for path in EXPECTATIONS_DIR.glob("*.json")))
+SUITE_PATHS = sorted(EXPECTATIONS_DIR.glob("*.json"))
+GATED_TABLES = tuple(load_suite(path)["meta"]["table"] for path in SUITE_PATHS
+                     if BLOCKING in severities(load_suite(path)))
 
 DQ_RESULTS_DDL = """
 CREATE SCHEMA IF NOT EXISTS quality;
 CREATE TABLE IF NOT EXISTS quality.dq_results (
     run_id VARCHAR, table_name VARCHAR, expectation VARCHAR, column_name VARCHAR,
     observed DOUBLE, threshold DOUBLE, success BOOLEAN, validated_at TIMESTAMP);
+ALTER TABLE quality.dq_results ADD COLUMN IF NOT EXISTS expectation_class VARCHAR;
+ALTER TABLE quality.dq_results ADD COLUMN IF NOT EXISTS severity VARCHAR;
 """
 
+CHECKS = {
+    BLOCKING: ("quality_gate", "Blocking: when one of these fails nothing downstream runs"),
+    WARNING: ("quality_warnings", "Warning only: a failure is shown and kept in the history, nothing is stopped"),
+}
 
-def record_results(con, run_id: str, gate: GateResult) -> None:
-    con.execute(DQ_RESULTS_DDL)
+
+def suite_parameters(warehouse: Warehouse) -> dict[str, str]:
+    """Values the suites refer to as `{"$PARAMETER": ...}`: the world's date range, anchored on the
+    as-of date (the newest extract). ATS records reach back at most ten years, employments fifty;
+    start dates may lie up to a year ahead."""
+    with warehouse.connect(read_only=True) as con:
+        (as_of,) = con.execute("SELECT as_of_date FROM intermediate.int_as_of").fetchone()
+    return {
+        "as_of_date": as_of.isoformat(),
+        "earliest_date": as_of.replace(year=as_of.year - 10).isoformat(),
+        "earliest_employment_date": as_of.replace(year=as_of.year - 50).isoformat(),
+        "latest_start_date": (as_of + timedelta(days=366)).isoformat(),
+    }
+
+
+def record_results(warehouse: Warehouse, run_id: str, gate: GateResult) -> None:
     validated_at = datetime.now()
-    con.executemany(
-        "INSERT INTO quality.dq_results VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [(run_id, gate.table, r.expectation, r.column, r.observed, r.threshold, r.success, validated_at)
-         for r in gate.results],
-    )
+    with warehouse.connect() as con:
+        con.execute(DQ_RESULTS_DDL)
+        con.executemany(
+            "INSERT INTO quality.dq_results BY NAME SELECT ? AS run_id, ? AS table_name, ? AS expectation, "
+            "? AS column_name, ? AS observed, ? AS threshold, ? AS success, ? AS validated_at, "
+            "? AS expectation_class, ? AS severity",
+            [(run_id, gate.table, r.expectation, r.column, r.observed, r.threshold, r.success, validated_at,
+              r.kind, r.severity) for r in gate.results],
+        )
 
 
-def _gate_check(table: str) -> dg.AssetChecksDefinition:
-    @dg.asset_check(
-        asset=dg.AssetKey(["marts", table]),
-        name="quality_gate",
-        blocking=True,
-        description=f"Great Expectations suite expectations/{table}.json: critical attributes at "
-                    "least 95 % complete, unique keys, values in range. Blocks everything downstream.",
-    )
-    def _check(context: dg.AssetCheckExecutionContext, warehouse: Warehouse) -> dg.AssetCheckResult:
-        with warehouse.connect() as con:
-            gate = validate_table(con, EXPECTATIONS_DIR / f"{table}.json")
-            record_results(con, context.run.run_id, gate)
+def _describe(suite: dict, severity: str) -> str:
+    lines = [f"{expectation.get('meta', {}).get('class', expectation['type'])}: "
+             f"{expectation['kwargs'].get('column') or 'table'}"
+             for expectation in suite["expectations"] if expectation.get("severity", BLOCKING) == severity]
+    return f"{CHECKS[severity][1]}. Suite expectations/{suite['name']}.json: " + "; ".join(lines) + "."
+
+
+def _suite_check(path: Path) -> dg.AssetChecksDefinition:
+    suite = load_suite(path)
+    asset = dg.AssetKey(suite["meta"]["table"].split("."))
+    specs = {severity: dg.AssetCheckSpec(CHECKS[severity][0], asset=asset, blocking=severity == BLOCKING,
+                                         description=_describe(suite, severity))
+             for severity in (BLOCKING, WARNING) if severity in severities(suite)}
+
+    @dg.multi_asset_check(specs=list(specs.values()), name=f"{suite['name']}_suite")
+    def _check(context: dg.AssetCheckExecutionContext, warehouse: Warehouse):
+        (gate,) = run_suites(warehouse.path, [path], warehouse.reports_dir, suite_parameters(warehouse))
+        record_results(warehouse, context.run.run_id, gate)
         for failure in gate.failures:
-            context.log.error(f"quality gate: {failure.line()}")
-        return dg.AssetCheckResult(passed=gate.success, severity=dg.AssetCheckSeverity.ERROR,
-                                   metadata=gate.as_metadata())
+            log = context.log.error if failure.blocking else context.log.warning
+            log(f"quality gate {gate.table}: {failure.line()}")
+        docs = dg.MetadataValue.path(str(warehouse.reports_dir / DATA_DOCS / "index.html"))
+        for severity, spec in specs.items():
+            blocking = severity == BLOCKING
+            yield dg.AssetCheckResult(
+                asset_key=asset, check_name=spec.name, passed=gate.passed(blocking),
+                severity=dg.AssetCheckSeverity.ERROR if blocking else dg.AssetCheckSeverity.WARN,
+                metadata={**gate.as_metadata(blocking), "data_docs": docs})
 
     return _check
 
 
-gate_checks = [_gate_check(table) for table in GATED_MARTS]
+suite_checks = [_suite_check(path) for path in SUITE_PATHS]
+GATED_ASSETS = [dg.AssetKey(table.split(".")) for table in GATED_TABLES]
 
 dq_results = dg.AssetSpec(
     ["quality", "dq_results"],
     group_name="quality",
-    description="History of every quality-gate expectation result, appended by the gate checks.",
+    description="History of every quality-gate expectation result, appended by the suite checks.",
     kinds={"duckdb"},
 )

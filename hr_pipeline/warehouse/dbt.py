@@ -51,9 +51,29 @@ class HrDbtTranslator(DagsterDbtTranslator):
             return dg.AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
         return super().get_asset_key(dbt_resource_props)
 
+    def get_asset_check_spec(self, asset_spec: dg.AssetSpec, manifest: Mapping[str, Any], unique_id: str,
+                             project: Optional[DbtProject]) -> Optional[dg.AssetCheckSpec]:
+        """dbt tests carry a description into the UI: their own, else one said from the test's arguments."""
+        spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        if spec is None or spec.description:
+            return spec
+        return spec._replace(description=describe_test(manifest["nodes"][unique_id]))
+
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> Optional[str]:
         folder = dbt_resource_props["fqn"][1] if len(dbt_resource_props["fqn"]) > 2 else "marts"
         return GROUP_OF_FOLDER.get(folder, "warehouse")
+
+
+def describe_test(test: Mapping[str, Any]) -> str:
+    """E.g. 'dbt test unique on hire_id (severity warn)'."""
+    if test.get("description"):
+        return test["description"]
+    severity = test["config"]["severity"].lower()
+    metadata = test.get("test_metadata")
+    if not metadata:
+        return f"dbt singular test {test['name']} (severity {severity})"
+    column = metadata["kwargs"].get("column_name")
+    return f"dbt test {metadata['name']}{f' on {column}' if column else ''} (severity {severity})"
 
 
 translator = HrDbtTranslator()

@@ -28,12 +28,29 @@ def test_lineage_runs_from_raw_through_models_to_reviews():
     assert {k.to_user_string() for k in stg.parent_keys} == {"raw/ats_candidates"}
 
 
-def test_schedules_sensor_and_blocking_gate_checks():
+def test_schedules_and_sensor():
     assert defs.resolve_schedule_def("weekly_review_schedule").cron_schedule == "0 6 * * 1"
     assert defs.resolve_schedule_def("quarterly_review_schedule").job.name == "quarterly_deep_dive"
     assert defs.resolve_sensor_def("new_extract_sensor").job.name == "ingest"
+
+
+def test_every_gated_mart_has_a_blocking_gate_and_freshness_and_feedback_only_warn():
     graph = defs.resolve_asset_graph()
-    checks = {key.asset_key.to_user_string(): graph.get_check_spec(key) for key in graph.asset_check_keys
-              if key.name == "quality_gate"}
-    assert checks["marts/fct_decision_outcomes"].blocking
-    assert checks["marts/fct_employee_month"].blocking
+    checks = {(key.asset_key.to_user_string(), key.name): graph.get_check_spec(key) for key in graph.asset_check_keys
+              if key.name.startswith("quality_")}
+    gated = {"fct_applications", "fct_hires", "fct_decision_outcomes", "fct_employee_month", "fct_skill_inventory"}
+    assert {asset for asset, name in checks if name == "quality_gate"} == {f"marts/{mart}" for mart in gated}
+    assert all(spec.blocking for (_, name), spec in checks.items() if name == "quality_gate")
+    assert {asset for asset, name in checks if name == "quality_warnings"} == {
+        "quality/extract_freshness", "quality/feedback_completeness"}
+    assert not any(spec.blocking for (_, name), spec in checks.items() if name == "quality_warnings")
+    model_parents = {k.to_user_string() for k in graph.get(dg.AssetKey(["ml", "hire_success_model"])).parent_keys}
+    assert {f"marts/{mart}" for mart in gated} <= model_parents
+
+
+def test_every_asset_and_check_is_described_for_the_ui():
+    for spec in defs.resolve_all_asset_specs():
+        assert spec.description and spec.description.strip(), spec.key.to_user_string()
+    graph = defs.resolve_asset_graph()
+    for key in graph.asset_check_keys:
+        assert graph.get_check_spec(key).description, key.to_user_string()

@@ -1,119 +1,131 @@
-"""The quality gate against a real DuckDB file and the suites the pipeline ships."""
+"""The quality gate: the shipped suites run by Great Expectations as SQL on a real DuckDB file."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import duckdb
-import numpy as np
-import pandas as pd
 import pytest
 
 from hr_pipeline.quality import gx_gate
+from hr_pipeline.quality.checks import SUITE_PATHS
 
 EXPECTATIONS = Path(__file__).resolve().parents[2] / "expectations"
-DECISIONS_SUITE = EXPECTATIONS / "fct_decision_outcomes.json"
-EMPLOYEE_MONTH_SUITE = EXPECTATIONS / "fct_employee_month.json"
+PARAMETERS = {"as_of_date": "2026-11-16", "earliest_date": "2016-11-16", "earliest_employment_date": "1976-11-16",
+              "latest_start_date": "2027-11-17"}
 ROWS = 200
+CLASSES = {"completeness", "validity", "uniqueness", "consistency", "freshness", "feedback"}
 
 
-def decision_outcomes(null_share: float) -> pd.DataFrame:
-    """Clean outcomes, except `null_share` of years_experience missing, plus a wide extra column."""
-    rng = np.random.default_rng(7)
-    years = pd.array(rng.integers(0, 30, ROWS), dtype="Int64")
-    years[: round(null_share * ROWS)] = pd.NA
-    return pd.DataFrame(
-        {
-            "application_id": [f"A{i:05d}" for i in range(ROWS)],
-            "applied_at": pd.date_range("2024-01-01", periods=ROWS, freq="h"),
-            "years_experience": years,
-            "education": rng.choice(["bachelor", "master", "phd"], ROWS),
-            "international_experience": rng.random(ROWS) < 0.3,
-            "source_channel": rng.choice(["referral", "job_board", "agency"], ROWS),
-            "job_family": rng.choice(["engineering", "sales", "finance"], ROWS),
-            "ai_score": rng.random(ROWS),
-            "resume_text": ["x" * 10_000] * ROWS,
-        }
-    )
+def decision_outcomes(missing_years: float = 0.0) -> str:
+    """Clean outcomes, except the first `missing_years` share of years_experience missing."""
+    return f"""
+        CREATE SCHEMA IF NOT EXISTS marts;
+        CREATE OR REPLACE TABLE marts.fct_decision_outcomes AS
+        SELECT 'A' || i AS application_id,
+               TIMESTAMP '2025-01-01' + i * INTERVAL 1 HOUR AS applied_at,
+               CASE WHEN i >= {round(missing_years * ROWS)} THEN i % 30 END AS years_experience,
+               'master' AS education, i % 3 = 0 AS international_experience,
+               'referral' AS source_channel, 'sales' AS job_family,
+               (i % 100) / 100.0 AS ai_score, 1 + i % 5 AS rating_12m,
+               repeat('x', 10000) AS resume_text
+        FROM range({ROWS}) AS t(i)"""
 
 
-def warehouse(tmp_path: Path, table: str, frame: pd.DataFrame) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
-    con.execute("CREATE SCHEMA marts")
-    con.execute(f"CREATE TABLE {table} AS SELECT * FROM frame")
-    return con
+def employee_months(hours_over_100: int = 0) -> str:
+    return f"""
+        CREATE SCHEMA IF NOT EXISTS marts;
+        CREATE OR REPLACE TABLE marts.fct_employee_month AS
+        SELECT 'E' || (i // 20) AS employee_id, DATE '2025-01-01' + INTERVAL (i % 20) MONTH AS month_start,
+               'sales' AS department, 'sales' AS job_family, DATE '2020-01-15' AS hire_date,
+               CASE WHEN i < {hours_over_100} THEN 160.0 ELSE 42.5 END AS max_weekly_hours,
+               CASE WHEN i % 6 = 0 THEN 1 + i % 5 END AS review_rating
+        FROM range({ROWS}) AS t(i)"""
 
 
-def test_suites_are_gx_suites_naming_their_table():
+def run(tmp_path: Path, *tables_sql: str, suites: tuple[str, ...]) -> dict[str, gx_gate.GateResult]:
+    path = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(path)) as con:
+        for sql in tables_sql:
+            con.execute(sql)
+    results = gx_gate.run_suites(path, [EXPECTATIONS / f"{name}.json" for name in suites], tmp_path / "reports",
+                                 PARAMETERS)
+    return {gate.table: gate for gate in results}
+
+
+def test_every_suite_is_a_gx_suite_naming_its_table_and_the_class_of_each_expectation():
     import great_expectations as gx
 
-    for path in (DECISIONS_SUITE, EMPLOYEE_MONTH_SUITE):
+    assert len(SUITE_PATHS) >= 7
+    for path in SUITE_PATHS:
         suite = gx_gate.load_suite(path)
-        assert suite["meta"]["table"] == f"marts.{path.stem}"
+        assert suite["name"] == path.stem and suite["meta"]["table"].endswith(f".{path.stem}")
         assert len(gx.ExpectationSuite(**suite).expectations) == len(suite["expectations"])
+        for expectation in suite["expectations"]:
+            assert expectation["meta"]["class"] in CLASSES
+            blocking = expectation["meta"]["class"] not in {"freshness", "feedback"}
+            assert expectation["severity"] == ("critical" if blocking else "warning")
 
 
-def test_only_the_suite_columns_are_selected(tmp_path, monkeypatch):
-    con = warehouse(tmp_path, "marts.fct_decision_outcomes", decision_outcomes(0.0))
-    handed_to_gx = []
-    monkeypatch.setattr(gx_gate, "validate_frame", lambda frame, suite: handed_to_gx.append(frame))
+def test_ten_percent_missing_fails_only_that_expectation_with_its_share(tmp_path):
+    gate = run(tmp_path, decision_outcomes(0.10), suites=("fct_decision_outcomes",))["marts.fct_decision_outcomes"]
 
-    gx_gate.validate_table(con, DECISIONS_SUITE)
-
-    expected = [
-        "application_id", "applied_at", "years_experience", "education",
-        "international_experience", "source_channel", "job_family", "ai_score",
-    ]  # fmt: skip
-    assert gx_gate.suite_columns(gx_gate.load_suite(DECISIONS_SUITE)) == expected
-    assert list(handed_to_gx[0].columns) == expected
-    assert len(handed_to_gx[0]) == ROWS
-
-
-def test_ten_percent_missing_fails_only_that_expectation(tmp_path):
-    con = warehouse(tmp_path, "marts.fct_decision_outcomes", decision_outcomes(0.10))
-
-    gate = gx_gate.validate_table(con, DECISIONS_SUITE)
-
-    assert gate.table == "marts.fct_decision_outcomes"
-    assert not gate.success
-    assert len(gate.results) == 9
     [failure] = gate.failures
-    assert failure.expectation == "expect_column_values_to_not_be_null"
-    assert failure.column == "years_experience"
+    assert (failure.expectation, failure.column, failure.kind) == (
+        "expect_column_values_to_not_be_null", "years_experience", "completeness")
     assert failure.observed == pytest.approx(0.90)
-    assert failure.threshold == 0.95
-    metadata = gate.as_metadata()
+    assert failure.threshold == 0.95 and failure.blocking
+    assert not gate.passed(blocking=True)
+    metadata = gate.as_metadata(blocking=True)
     assert metadata["failed"] == 1
-    assert metadata["years_experience completeness"] == "years_experience completeness 0.900 < 0.95 FAILED"
-    assert metadata["application_id uniqueness"] == "application_id uniqueness 1.000 >= 1 ok"
+    assert metadata["years_experience completeness"] == "years_experience completeness 0.9 < 0.95 FAILED"
+    assert metadata["application_id uniqueness"] == "application_id uniqueness 1 >= 1 ok"
+    assert metadata["row count completeness"] == f"row count completeness {ROWS} >= 1 ok"
 
 
-def test_three_percent_missing_passes(tmp_path):
-    con = warehouse(tmp_path, "marts.fct_decision_outcomes", decision_outcomes(0.03))
+def test_three_percent_missing_and_dates_inside_the_world_pass(tmp_path):
+    gate = run(tmp_path, decision_outcomes(0.03), suites=("fct_decision_outcomes",))["marts.fct_decision_outcomes"]
 
-    gate = gx_gate.validate_table(con, DECISIONS_SUITE)
-
-    assert gate.success, gate.as_metadata()
-    assert gate.failures == []
-    completeness = {r.column: r.observed for r in gate.results if r.expectation.endswith("not_be_null")}
-    assert completeness["years_experience"] == pytest.approx(0.97)
-    assert completeness["education"] == 1.0
+    assert gate.passed(blocking=True), gate.as_metadata(blocking=True)
+    observed = {r.label: r.observed for r in gate.results}
+    assert observed["years_experience completeness"] == pytest.approx(0.97)
+    assert observed["applied_at validity"] == 1.0
 
 
-def test_month_hours_above_600_fail_the_range(tmp_path):
-    months = pd.DataFrame(
-        {
-            "employee_id": [f"E{i}" for i in range(10)],
-            "month_start": pd.Timestamp("2024-05-01"),
-            "department": "sales",
-            "job_family": "sales",
-            "hire_date": pd.Timestamp("2020-01-15"),
-            "hours_worked": [160.0] * 9 + [720.0],
-        }
-    )
-    con = warehouse(tmp_path, "marts.fct_employee_month", months)
+def test_weekly_hours_above_100_fail_validity_and_duplicates_fail_uniqueness(tmp_path):
+    duplicate_month = """INSERT INTO marts.fct_employee_month
+                         SELECT * FROM marts.fct_employee_month WHERE employee_id = 'E0' AND month_start = DATE '2025-01-01'"""
+    gate = run(tmp_path, employee_months(hours_over_100=5), duplicate_month,
+               suites=("fct_employee_month",))["marts.fct_employee_month"]
 
-    gate = gx_gate.validate_table(con, EMPLOYEE_MONTH_SUITE)
+    failed = {r.label: r.observed for r in gate.failures}
+    assert set(failed) == {"max_weekly_hours validity", "employee_id, month_start uniqueness"}
+    assert failed["max_weekly_hours validity"] == pytest.approx(1 - 6 / (ROWS + 1))  # the copied row is one of them
+    observed = {r.label: r.observed for r in gate.results}
+    assert observed["review_rating validity"] == 1.0  # of the months with a review; the others are null
 
-    [failure] = gate.failures
-    assert (failure.column, failure.observed, failure.threshold) == ("hours_worked", pytest.approx(0.9), 1.0)
+
+def test_a_stale_system_only_warns(tmp_path):
+    freshness = """CREATE SCHEMA quality;
+        CREATE TABLE quality.extract_freshness AS
+        SELECT * FROM (VALUES ('ats', 0), ('hris', 2), ('timetracking', 21)) AS t(source_system, days_behind)"""
+    gate = run(tmp_path, freshness, suites=("extract_freshness",))["quality.extract_freshness"]
+
+    assert gate.passed(blocking=True) and gate.of(blocking=True) == []
+    assert not gate.passed(blocking=False)
+    [warning] = gate.failures
+    assert (warning.observed, warning.threshold, warning.severity) == (21, 8, "warning")
+    assert warning.line() == "days_behind freshness 21 > 8 FAILED"
+
+
+def test_data_docs_are_written_under_reports_and_keep_every_run_of_every_suite(tmp_path):
+    freshness = """CREATE SCHEMA IF NOT EXISTS quality; CREATE OR REPLACE TABLE quality.extract_freshness AS
+                     SELECT 'ats' AS source_system, 0 AS days_behind"""
+    run(tmp_path, decision_outcomes(0.10), suites=("fct_decision_outcomes",))
+    run(tmp_path, freshness, suites=("extract_freshness",))
+    run(tmp_path, decision_outcomes(0.0), suites=("fct_decision_outcomes",))
+
+    index = (tmp_path / "reports" / gx_gate.DATA_DOCS / "index.html").read_text(encoding="utf-8")
+    assert "fct_decision_outcomes" in index and "extract_freshness" in index
+    pages = list((tmp_path / "reports" / gx_gate.DATA_DOCS / "validations").rglob("*.html"))
+    assert len(pages) == 3

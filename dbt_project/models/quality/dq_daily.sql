@@ -1,5 +1,7 @@
 {#- The data-quality gate's verdict per day: for each table, expectation and column, the
-    latest result validated that day. -#}
+    latest result validated that day. Built after the gate has written its results. -#}
+{{ config(tags=['reviews']) }}
+
 with results as (
     select
         cast(validated_at as date) as validation_date,
@@ -9,6 +11,8 @@ with results as (
         observed,
         threshold,
         success,
+        expectation_class,
+        severity,
         validated_at,
         run_id,
         row_number() over (
@@ -26,6 +30,8 @@ select
     observed,
     threshold,
     success,
+    expectation_class,
+    severity,
     validated_at,
     run_id
 from results

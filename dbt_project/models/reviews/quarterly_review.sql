@@ -37,8 +37,8 @@ hire_outcomes as (
 feedback as (
     select
         cast({{ dbt.date_trunc('quarter', 'start_date') }} as date) as quarter_start,
-        avg(case when outcome_recorded_6m then 1.0 when matured_6m then 0.0 end) as feedback_completeness_6m,
-        avg(case when outcome_recorded_12m then 1.0 when matured_12m then 0.0 end) as feedback_completeness_12m
+        {{ feedback_completeness(6) }} as feedback_completeness_6m,
+        {{ feedback_completeness(12) }} as feedback_completeness_12m
     from {{ ref('fct_decision_outcomes') }}
     where hired
     group by 1
