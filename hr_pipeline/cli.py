@@ -53,17 +53,20 @@ def _set_home(home: str | None) -> Path:
     return pipeline_home()
 
 
-def gate_failure_lines(result) -> list[str]:
-    """For each failed blocking check of a run: the check, then each failed expectation with its observed
-    value. Warnings (e.g. an orphan whose parent row sits in quarantine) do not stop a run and are not listed."""
+def gate_failure_lines(result, blocking: bool = True) -> list[str]:
+    """For each failed blocking check of a run (or, with `blocking=False`, each failed `quality_warnings`
+    check): the check, then each failed expectation with its observed value. dbt's warnings (e.g. an orphan
+    whose parent row sits in quarantine) do not stop a run and are not listed."""
     import dagster as dg
 
     lines = []
     for evaluation in result.get_asset_check_evaluations():
-        if evaluation.passed or evaluation.severity != dg.AssetCheckSeverity.ERROR:
-            continue
         key = evaluation.asset_check_key
-        lines.append(f"QUALITY GATE FAILED: {key.asset_key.to_user_string()} / {key.name}")
+        wanted = evaluation.severity == dg.AssetCheckSeverity.ERROR if blocking else key.name == "quality_warnings"
+        if evaluation.passed or not wanted:
+            continue
+        heading = "QUALITY GATE FAILED" if blocking else "QUALITY WARNING"
+        lines.append(f"{heading}: {key.asset_key.to_user_string()} / {key.name}")
         lines += [f"  {value.value}" for value in evaluation.metadata.values() if "FAILED" in str(value.value)]
     return lines
 
@@ -80,6 +83,9 @@ def run_pipeline(home: Path) -> int:
         result = build_defs().resolve_job_def(feedback_loop_job.name).execute_in_process(
             instance=instance, raise_on_error=False,
             run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}})
+    warnings = gate_failure_lines(result, blocking=False)
+    if warnings:
+        print("\n" + "\n".join(warnings) + "\nWarnings only: nothing was stopped.", file=sys.stderr)
     failures = gate_failure_lines(result)
     if failures:
         print("\n" + "\n".join(failures) + "\nDownstream assets were not materialised.", file=sys.stderr)
@@ -118,6 +124,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(f"  dbt docs      {home / 'dbt_docs' / 'index.html'}  (serve: hr-pipeline docs --home {home})")
         print(f"  BI exports    {home / 'exports'}  (every mart as Parquet)")
         print(f"  drift report  {reports[-1] if reports else '(none)'}")
+        print(f"  data quality  {home / 'reports' / 'data_docs' / 'index.html'}  (Great Expectations Data Docs; "
+              "history in quality.dq_daily)")
         print("  review tables marts.weekly_review, marts.quarterly_review (and ml.review_queue) in the warehouse")
         print(f"  Dagster UI    DAGSTER_HOME={home / 'dagster'} HR_PIPELINE_HOME={home} {SALT_ENV}={DEMO_SALT} \\\n"
               "                python3 -m uv run dagster dev -w workspace.yaml")

@@ -63,10 +63,10 @@ def gated_run(tmp_path_factory) -> PipelineRun:
 
 
 def small_world(tmp_path_factory, name: str, before_run: Callable[[Path], None] | None = None,
-                **rates: float) -> PipelineRun:
+                employees: int = 150, years: int = 2, **rates: float) -> PipelineRun:
     """A small world with default defects except `rates` (DefectRates field names). Impossible values
     are off unless asked for: in so few hires one of them already crosses the 1 % validity bound."""
-    return run_world(tmp_path_factory.mktemp(name), before_run=before_run, employees=150, years=2, seed=5,
+    return run_world(tmp_path_factory.mktemp(name), before_run=before_run, employees=employees, years=years, seed=5,
                      defects=replace(DefectRates(), **{"out_of_range": 0.0, **rates}))
 
 
@@ -99,4 +99,5 @@ def drop_latest_timesheets(home: Path) -> None:
 
 @pytest.fixture(scope="session")
 def stale_run(tmp_path_factory) -> PipelineRun:
-    return small_world(tmp_path_factory, "stale", before_run=drop_latest_timesheets)
+    """The default size, so that enough decisions have matured for the model to train."""
+    return small_world(tmp_path_factory, "stale", before_run=drop_latest_timesheets, employees=250, years=3)

@@ -45,8 +45,9 @@ def hire_success_model(context: dg.AssetExecutionContext, warehouse: Warehouse) 
     from hr_pipeline.ml.training import fingerprint, train
 
     with warehouse.connect() as con:
-        frame = con.execute(feature_select("hired AND matured_12m AND hire_success IS NOT NULL",
-                                       extra=("application_id", "decided_at", LABEL))).df()
+        # A hire whose recruiter decision sits in quarantine has no decision time to order it by.
+        matured = "hired AND matured_12m AND hire_success IS NOT NULL AND decided_at IS NOT NULL"
+        frame = con.execute(feature_select(matured, extra=("application_id", "decided_at", LABEL))).df()
         data_fingerprint = fingerprint(frame)
         existing = registry.find_by_fingerprint(con, MODEL, data_fingerprint)
         if existing:
