@@ -29,9 +29,9 @@ CREATE OR REPLACE TABLE ml.review_queue (
 
 @dg.asset(
     key=["ml", "hire_success_model"],
-    # After every gated table, not only the one it reads: its labels come through the same hire
-    # identity and skill mapping, and no model trains on a warehouse that failed its gate.
-    deps=list({DECISIONS_KEY, *GATED_ASSETS}),
+    # After every gated table (fct_decision_outcomes, which it reads, among them): its labels come
+    # through the same hire identity and skill mapping, and no model trains on a warehouse that failed its gate.
+    deps=GATED_ASSETS,
     group_name="ml",
     kinds={"scikitlearn"},
     description="Calibrated logistic regression for P(hire success: employed at 12 months with rating >= 3), "

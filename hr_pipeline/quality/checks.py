@@ -18,8 +18,7 @@ from hr_pipeline.resources import Warehouse
 
 EXPECTATIONS_DIR = Path(__file__).resolve().parents[2] / "expectations"
 SUITE_PATHS = sorted(EXPECTATIONS_DIR.glob("*.json"))
-GATED_TABLES = tuple(load_suite(path)["meta"]["table"] for path in SUITE_PATHS
-                     if BLOCKING in severities(load_suite(path)))
+SUITES = [load_suite(path) for path in SUITE_PATHS]
 
 DQ_RESULTS_DDL = """
 CREATE SCHEMA IF NOT EXISTS quality;
@@ -70,16 +69,19 @@ def _describe(suite: dict, severity: str) -> str:
     return f"{CHECKS[severity][1]}. Suite expectations/{suite['name']}.json: " + "; ".join(lines) + "."
 
 
-def _suite_check(path: Path) -> dg.AssetChecksDefinition:
-    suite = load_suite(path)
-    asset = dg.AssetKey(suite["meta"]["table"].split("."))
+def _asset_key(suite: dict) -> dg.AssetKey:
+    return dg.AssetKey(suite["meta"]["table"].split("."))
+
+
+def _suite_check(suite: dict) -> dg.AssetChecksDefinition:
+    asset = _asset_key(suite)
     specs = {severity: dg.AssetCheckSpec(CHECKS[severity][0], asset=asset, blocking=severity == BLOCKING,
                                          description=_describe(suite, severity))
              for severity in (BLOCKING, WARNING) if severity in severities(suite)}
 
     @dg.multi_asset_check(specs=list(specs.values()), name=f"{suite['name']}_suite")
     def _check(context: dg.AssetCheckExecutionContext, warehouse: Warehouse):
-        (gate,) = run_suites(warehouse.path, [path], warehouse.reports_dir, suite_parameters(warehouse))
+        (gate,) = run_suites(warehouse.path, [suite], warehouse.reports_dir, suite_parameters(warehouse))
         record_results(warehouse, context.run.run_id, gate)
         for failure in gate.failures:
             log = context.log.error if failure.blocking else context.log.warning
@@ -95,8 +97,8 @@ def _suite_check(path: Path) -> dg.AssetChecksDefinition:
     return _check
 
 
-suite_checks = [_suite_check(path) for path in SUITE_PATHS]
-GATED_ASSETS = [dg.AssetKey(table.split(".")) for table in GATED_TABLES]
+suite_checks = [_suite_check(suite) for suite in SUITES]
+GATED_ASSETS = [_asset_key(suite) for suite in SUITES if BLOCKING in severities(suite)]
 
 dq_results = dg.AssetSpec(
     ["quality", "dq_results"],

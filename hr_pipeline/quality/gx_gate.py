@@ -94,7 +94,7 @@ def severities(suite: dict[str, Any]) -> set[str]:
     return {expectation.get("severity", BLOCKING) for expectation in suite["expectations"]}
 
 
-def run_suites(warehouse: Path, suite_paths: list[Path], reports_dir: Path,
+def run_suites(warehouse: Path, suites: list[dict[str, Any]], reports_dir: Path,
                parameters: dict[str, Any]) -> list[GateResult]:
     """Validate each suite's table in one GX checkpoint; the run is kept under `reports_dir` and
     GX's Data Docs (`reports_dir/data_docs/index.html`) are rebuilt with it.
@@ -106,7 +106,6 @@ def run_suites(warehouse: Path, suite_paths: list[Path], reports_dir: Path,
 
     from hr_pipeline.quality.duckdb_dialect import DRIVER
 
-    suites = [load_suite(path) for path in suite_paths]
     schemas = ",".join(sorted({suite["meta"]["table"].split(".")[0] for suite in suites}))
     context = _context(reports_dir)
     datasource = context.data_sources.add_or_update_sql(

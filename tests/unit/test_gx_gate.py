@@ -48,8 +48,8 @@ def run(tmp_path: Path, *tables_sql: str, suites: tuple[str, ...]) -> dict[str, 
     with duckdb.connect(str(path)) as con:
         for sql in tables_sql:
             con.execute(sql)
-    results = gx_gate.run_suites(path, [EXPECTATIONS / f"{name}.json" for name in suites], tmp_path / "reports",
-                                 PARAMETERS)
+    results = gx_gate.run_suites(path, [gx_gate.load_suite(EXPECTATIONS / f"{name}.json") for name in suites],
+                                 tmp_path / "reports", PARAMETERS)
     return {gate.table: gate for gate in results}
 
 
