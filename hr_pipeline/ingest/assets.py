@@ -22,9 +22,9 @@ def _entity_metadata(loads: list[FileLoad], total: int) -> dict:
         "files_loaded": sum(load.status == "loaded" for load in loads),
         "files_quarantined": len(quarantined_files),
         "rows_in_files": sum(load.rows_in_file or 0 for load in loads),
-        "rows_loaded": sum(load.rows_loaded for load in loads),
-        "rows_duplicate": sum(load.rows_duplicate for load in loads),
-        "rows_quarantined": sum(load.rows_quarantined for load in loads),
+        "rows_loaded": sum(load.rows_loaded or 0 for load in loads),
+        "rows_duplicate": sum(load.rows_duplicate or 0 for load in loads),
+        "rows_quarantined": sum(load.rows_quarantined or 0 for load in loads),
         "unknown_columns": ", ".join(unknown) or "none",
         "values_not_allowed": sum(load.values_not_allowed for load in loads),
         "quarantined_files": dg.MetadataValue.md("\n".join(f"- {m}" for m in quarantined_files) or "none"),
@@ -53,17 +53,17 @@ def _ingest_system(system: str) -> dg.AssetsDefinition:
             loads = load_system(con, warehouse.landing_dir, system, pseudonymiser.salt, config.extract_dates or None)
             totals = {c.table: con.execute(f"SELECT count(*) FROM raw.{c.table}").fetchall()[0][0] for c in contracts}
         for load in loads:
-            if load.status == "quarantined":
-                context.log.warning(f"quarantined whole file: {load.message}")
+            if load.status != "loaded":  # quarantined whole, refused, ignored or not part of the contract
+                context.log.warning(f"{load.status}: {load.message}")
                 continue
-            if load.unknown_columns:
-                context.log.warning(f"{load.source_file}: unknown column(s) {', '.join(load.unknown_columns)} "
-                                    "kept in _extra")
+            if load.unknown_columns:  # the message says which were kept in _extra and which dropped
+                context.log.warning(load.message)
             if load.values_not_allowed:
                 context.log.warning(f"{load.source_file}: {load.values_not_allowed} category values outside the "
                                     "contract's allowed values (loaded as sent)")
-        context.log.info(f"{system}: {len({load.source_file.rsplit('/', 2)[-2] for load in loads})} extract folders, "
-                         f"{sum(load.rows_loaded for load in loads)} new rows")
+        read = [load for load in loads if load.table]
+        context.log.info(f"{system}: {len({load.source_file.rsplit('/', 2)[-2] for load in read})} extract folders, "
+                         f"{sum(load.rows_loaded or 0 for load in read)} new rows")
         for c in contracts:
             yield dg.MaterializeResult(asset_key=["raw", c.table], metadata=_entity_metadata(
                 [load for load in loads if load.table == c.table], totals[c.table]))

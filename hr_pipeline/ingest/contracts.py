@@ -7,7 +7,9 @@ about a column.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,10 @@ class Contract:
     @property
     def pseudonymised(self) -> bool:
         return "email" in self.personal_columns
+
+    def identifier(self, column: Column) -> bool:
+        """The key or a reference to another record's key: matched exactly, never scrubbed."""
+        return column.name == self.key or column.name.endswith("_id")
 
 
 def _c(name: str, type_: str = "VARCHAR", description: str = "", **kw) -> Column:
@@ -371,6 +377,38 @@ CONTRACTS: tuple[Contract, ...] = (
 CONTRACTS_BY_TABLE = {c.table: c for c in CONTRACTS}
 SYSTEMS = tuple(DIALECTS)
 
+# How far an extract folder's date may lie after today, and a timestamp after its folder's date
+# (clocks and time zones of the source systems differ); anything later is refused or quarantined.
+DATE_TOLERANCE = timedelta(days=1)
+
+# What happens to an entry of the landing zone, as `raw.ingest_log.status` says.
+FILE_STATUSES = {
+    "loaded": "read; its rows are loaded, duplicates of rows already held, or quarantined one by one",
+    "quarantined": "a contract file that cannot be read or lacks a required column; nothing of it is loaded",
+    "not_in_contract": "a file or folder the contract does not name (the message says what was expected); "
+                       "never loaded by guessing",
+    "refused": "an extract folder whose name is not a date, or is dated after today, or a symlink leading out of "
+               "the landing zone; loaded once it is valid",
+    "ignored": "a hidden file or folder (name starting with `.`)",
+}
+
+# Words that make a field name look like personal or protected data: an unknown field so named is
+# dropped, not kept in `_extra` (and reported).
+_PERSONAL_WORDS = ("name", "mail", "phone", "mobile", "address", "street", "birth", "gender", "ethnic", "passport",
+                   "nationality", "religion", "health", "postcode", "zipcode", "salary", "contact", "demographic")
+_PERSONAL_TOKENS = ("age", "sex", "dob", "ssn", "cpr", "tel", "zip", "race", "iban")
+
+
+def looks_personal(field_name: str) -> bool:
+    """True for a field name that may hold personal data: `Name`, `e_mail2`, `mobileNo`, `birth_date`,
+    `age`, a contract's personal or protected column, or a name that is itself an address or number."""
+    lowered = field_name.lower()
+    tokens = re.findall(r"[a-z]+", lowered)
+    return ("@" in field_name or sum(ch.isdigit() for ch in field_name) >= 8 or not field_name.strip()
+            or any(word in lowered for word in _PERSONAL_WORDS) or any(t in _PERSONAL_TOKENS for t in tokens)
+            or any(c.name == lowered for contract in CONTRACTS for c in contract.columns
+                   if c.personal or c.protected))
+
 # Columns every raw table carries besides the contract's stored columns.
 LINEAGE_COLUMNS = (
     ("person_key", "VARCHAR"),  # only on pseudonymised entities
@@ -396,15 +434,37 @@ def render_markdown() -> str:
         "a test fails when this file and the code disagree.",
         "",
         "Each source system drops one folder per extract, `landing/<system>/<YYYY-MM-DD>/`, holding one",
-        "file per entity. Extracts are deltas: every record created or changed since the last one, with",
-        "`updated_at`. A file without a required column, or one that cannot be read, is quarantined whole;",
-        "a row with a value that does not parse goes to `raw.quarantine` and the rest loads. Columns the",
-        "contract does not know are kept in `_extra` (scrubbed) and reported as a warning.",
+        "file per entity, named exactly as below (lower case, the system's suffix). Extracts are deltas: every",
+        "record created or changed since the last one, with `updated_at`. An extract folder must be named by a",
+        f"real date not after today plus {DATE_TOLERANCE.days} day(s); a folder that is not (`latest`, `2026-13-45`,",
+        "`2099-01-01`) is refused and loaded once it is valid, a hidden one is ignored, a symlink leading out of",
+        "the landing zone is refused. Text files are UTF-8 (a byte-order mark is fine); another encoding",
+        "quarantines the file with a message naming the encoding problem.",
+        "",
+        "A file without a required column, or one that cannot be read, is quarantined whole. A row that does",
+        "not fit goes to `raw.quarantine` (file, row, record key, field, reason) and the rest of the file loads:",
+        "a value that does not parse, a CSV row with too many or too few fields or an unclosed quote, a JSON line",
+        "that is not an object, a list or object where a single value is expected (or text where an object",
+        f"is), an identifier that is an e-mail address, a timestamp after its folder's date plus {DATE_TOLERANCE.days} "
+        "day(s).",
+        "The quarantine keeps a failing value only masked (e-mail addresses, phone numbers and the row's own",
+        "names replaced, cut short) and never for a personal or protected field. Header names are matched",
+        "without regard to case, surrounding spaces or quotes. Fields the contract does not know are kept in",
+        "`_extra` (read by exact name, scrubbed) unless their name looks personal (name, e-mail, phone,",
+        "address, birth, gender, age, ...) or is empty: those are dropped. Either way they are reported.",
+        "",
+        "Every entry of the landing zone is accounted for in `raw.ingest_log`, rows in file = loaded +",
+        "duplicate + quarantined (all empty for an entry that was not read), with one of these statuses:",
+        "",
+        "| status | meaning |",
+        "|---|---|",
+        *[f"| `{status}` | {meaning} |" for status, meaning in FILE_STATUSES.items()],
         "",
         "Flags: **key** = the entity's key; **req** = the column must be in every file; **not null** = a",
         "row without a value is quarantined; **personal** = never stored (the e-mail becomes `person_key`,",
         "an HMAC-SHA256 of the normalised address); **protected** = stored only in `protected.<table>`,",
-        "read only by the fairness audit; **scrubbed** = e-mail addresses and phone numbers removed.",
+        "read only by the fairness audit; **scrubbed** = e-mail addresses and phone numbers removed (as from",
+        "every stored text but identifiers).",
         "",
         "## Dialects",
         "",
@@ -421,7 +481,8 @@ def render_markdown() -> str:
                   f"`{contract.updated_at}`"
                   + (f"; critical attributes (quality gate): {', '.join(f'`{c}`' for c in contract.critical)}."
                      if contract.critical else "."),
-                  "", "| column | type | source field | flags | allowed values | description |", "|---|---|---|---|---|---|"]
+                  "", "| column | type | source field | flags | allowed values | description |",
+                  "|---|---|---|---|---|---|"]
         for c in contract.columns:
             flags = [flag for flag, on in (("key", c.name == contract.key), ("req", c.required),
                                            ("not null", not c.nullable), ("personal", c.personal),

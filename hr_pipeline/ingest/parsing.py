@@ -1,21 +1,29 @@
-"""SQL that reads a landing file as text and parses each value by the system's dialect.
+"""SQL that reads landing files as sent and parses each value by the system's dialect.
 
 Everything is parsed inside DuckDB (no per-row Python): a value that is empty or only whitespace
 is null; a value that is present but does not parse stays null in the parsed column, which is how
-the loader finds the rows to quarantine.
+the loader finds the rows to quarantine. Each reader yields `_source_file`, `_row_number` and one
+column per contract column (text, or typed for Parquet); columns the contract does not know come
+as `_u_<name>` (CSV, Parquet) or stay in the record (`json`, JSON lines).
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from hr_pipeline.ingest.contracts import Column, Contract, Dialect
 
-EMAIL_PATTERN = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"
-PHONE_PATTERN = r"\+?\d[\d ()./-]{6,}\d"
+# Unicode-aware (RE2): `søren.æblegård@eksempel.dk`, `müller@bücher.de`.
+EMAIL_PATTERN = r"[\p{L}\p{N}._%+-]+@[\p{L}\p{N}.-]+\.\p{L}\p{L}+"
+# A phone number: `+` and seven digits or more in any grouping (`+45 20 12 34 56`), eight digits or
+# more grouped by spaces (`20 12 34 56`), nine or more grouped by `-` or `/` (`030-1234567`); a
+# date (`31.02.2025`, `2025-02-31`) is none of these.
+PHONE_PATTERN = r"\+\(?\d(?:[ ()./-]{0,2}\d){6,}|\d(?:[ ()]{0,2}\d){7,}|\d(?:[-/]?\d){8,}"
 # A field holding only what exporters pad with (spaces, tabs, line breaks, no-break and other
 # Unicode spaces, a byte-order mark) is empty.
 BLANK_PATTERN = r"[\s\p{Z}\x{FEFF}]*"
+UNKNOWN_PREFIX = "_u_"  # landed columns the contract does not know; never collide with the loader's own
 
 
 def quote(text: str) -> str:
@@ -26,34 +34,73 @@ def ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def read_sql(contract: Contract, paths: list[Path]) -> str:
-    """One relation over the files, with `_source_file`, the row's `_row_number` in its file and one
-    column per contract column: text for text formats, typed for Parquet. JSON lines also keep the
-    whole record in `json`, for fields the contract does not know."""
-    d, files = contract.dialect, "[" + ", ".join(quote(str(p)) for p in paths) + "]"
-    if d.file_format == "parquet":
-        return (f"(SELECT filename AS _source_file, file_row_number + 1 AS _row_number, * EXCLUDE (filename, "
-                f"file_row_number) FROM read_parquet({files}, filename=true, file_row_number=true, union_by_name=true))")
-    if d.file_format == "jsonl":
-        # One multi-path extraction parses each record once, however many fields the contract has.
-        scalars = [c for c in contract.columns if not c.type.endswith("[]")]
-        lists = [c for c in contract.columns if c.type.endswith("[]")]
-        fields = [f"_text[{i}] AS {ident(c.name)}" for i, c in enumerate(scalars, 1)]
-        fields += [f"_json[{i}] AS {ident(c.name)}" for i, c in enumerate(lists, 1)]
-        listed = {name: "[" + ", ".join(quote("$." + c.source_path) for c in cols) + "]"
-                  for name, cols in (("text", scalars), ("json", lists)) if cols}
-        extracted = [f"json_extract_string(json, {listed['text']}) AS _text"] if "text" in listed else []
-        extracted += [f"json_extract(json, {listed['json']}) AS _json"] if "json" in listed else []
-        source = (f"(SELECT filename, json, {', '.join(extracted)} "
-                  f"FROM read_json_objects({files}, format='newline_delimited', filename=true))")
-        columns = f"json, {', '.join(fields)}"
-    else:
-        source = (f"read_csv({files}, header=true, all_varchar=true, delim={quote(d.delimiter)}, quote='\"', "
-                  f"escape='\"', encoding='utf-8', skip=0, filename=true, union_by_name=true)")
-        columns = "* EXCLUDE (filename, _seq)"
-    # Scan order is file order (DuckDB preserves insertion order), so numbering within a file is its row.
-    return (f"(SELECT filename AS _source_file, row_number() OVER (PARTITION BY filename ORDER BY _seq) AS _row_number, "
-            f"{columns} FROM (SELECT *, row_number() OVER () AS _seq FROM {source}))")
+def normalise_name(name: str) -> str:
+    """A header or column name as the contract spells it: `" Employee ID"` and `'EMPLOYEE_ID'` are `employee_id`."""
+    return re.sub(r"[\s-]+", "_", name.strip().strip("\"'").strip().lower())
+
+
+def _files(paths: list[Path]) -> str:
+    return "[" + ", ".join(quote(str(p)) for p in paths) + "]"
+
+
+def csv_sql(dialect: Dialect, paths: list[Path], names: list[str | None], rejects: str) -> str:
+    """Files sharing one header (`names[i]` the landed name of field i, None to drop it), read past the
+    header with every field as text; a row DuckDB cannot split goes to the temp tables
+    `<rejects>_errors`/`<rejects>_scans` instead of failing the file."""
+    columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(names))) + "}"
+    fields = [f"c{i} AS {ident(n)}" for i, n in enumerate(names) if n is not None]
+    source = (f"read_csv({_files(paths)}, header=false, skip=1, columns={columns}, auto_detect=false, "
+              f"delim={quote(dialect.delimiter)}, quote='\"', escape='\"', encoding='utf-8', strict_mode=true, "
+              f"store_rejects=true, rejects_table={quote(rejects + '_errors')}, "
+              f"rejects_scan={quote(rejects + '_scans')}, filename=true)")
+    return (f"SELECT filename AS _source_file, row_number() OVER (PARTITION BY filename ORDER BY _seq) AS _row_number, "
+            f"{', '.join(fields)} FROM (SELECT *, row_number() OVER () AS _seq FROM {source})")
+
+
+def jsonl_sql(contract: Contract, paths: list[Path]) -> str:
+    """JSON lines, one row per non-blank line numbered as in the file, whatever the line holds: the
+    record as `json`, its kind (`OBJECT`, another JSON type, or null when it is not JSON), the JSON
+    type found at each contract path and parent object (`_types`), and the contract's fields. `json`
+    is null for a line that is not an object, so nothing downstream reads it."""
+    scalars = [c for c in contract.columns if not c.type.endswith("[]")]
+    lists = [c for c in contract.columns if c.type.endswith("[]")]
+    fields = [f"_text[{i}] AS {ident(c.name)}" for i, c in enumerate(scalars, 1)]
+    fields += [f"_json[{i}] AS {ident(c.name)}" for i, c in enumerate(lists, 1)]
+
+    def paths_of(cols):
+        return "[" + ", ".join(quote("$." + c.source_path) for c in cols) + "]"
+
+    record = "CASE WHEN _kind = 'OBJECT' THEN json END"
+    extracted = [f"json_type({record}, {json_type_paths(contract)}) AS _types"]
+    extracted += [f"json_extract_string({record}, {paths_of(scalars)}) AS _text"] if scalars else []
+    extracted += [f"json_extract({record}, {paths_of(lists)}) AS _json"] if lists else []
+    # A line: split on line feeds (a carriage return or byte-order mark around it is the exporter's).
+    lines = (f"SELECT filename, unnest(s) AS json, unnest(range(1, len(s) + 1)) AS _row_number "
+             f"FROM (SELECT filename, string_split(content, chr(10)) AS s FROM read_text({_files(paths)}))")
+    kinds = (f"SELECT *, CASE WHEN json_valid(json) THEN json_type(json) END AS _kind FROM "
+             f"(SELECT filename, _row_number, trim(json, chr(13) || chr(65279)) AS json FROM ({lines})) "
+             f"WHERE NOT regexp_full_match(json, {quote(BLANK_PATTERN)})")
+    return (f"SELECT filename AS _source_file, _row_number, {record} AS json, _kind, _types, {', '.join(fields)} "
+            f"FROM (SELECT *, {', '.join(extracted)} FROM ({kinds}))")
+
+
+def json_type_paths(contract: Contract) -> str:
+    """The paths whose JSON type the reader records: every column's, then every parent object's."""
+    return "[" + ", ".join(quote("$." + p) for p in [c.source_path for c in contract.columns] + parents(contract)) + "]"
+
+
+def parents(contract: Contract) -> list[str]:
+    """The objects nested fields sit in (`profile`, `contact`, ...), in contract order."""
+    return list(dict.fromkeys(c.source_path.split(".")[0] for c in contract.columns if "." in c.source_path))
+
+
+def parquet_sql(path: Path, columns: dict[str, str], cast: set[str]) -> str:
+    """One Parquet file, its columns renamed (`columns`: file column -> landed name); those in `cast`
+    (a type other than the contract's, or unknown) are read as text and parsed like a text format."""
+    fields = [f"{'CAST(' + ident(src) + ' AS VARCHAR)' if src in cast else ident(src)} AS {ident(name)}"
+              for src, name in columns.items()]
+    return (f"SELECT filename AS _source_file, file_row_number + 1 AS _row_number, {', '.join(fields)} "
+            f"FROM read_parquet({quote(str(path))}, filename=true, file_row_number=true)")
 
 
 def _blank(value: str) -> str:
@@ -66,7 +113,7 @@ def _text(value: str) -> str:
 
 def parse_sql(column: Column, dialect: Dialect, value: str) -> str:
     """`value` parsed to the column's type by the dialect; null when absent or unparseable."""
-    if dialect.file_format == "parquet" and not column.type.endswith("[]"):
+    if dialect.file_format == "parquet" and not column.type.endswith("[]") and column.type != "VARCHAR":
         return f"TRY_CAST({value} AS {column.type})"
     if column.type == "VARCHAR":
         return f"CASE WHEN NOT {_blank(value)} THEN CAST({value} AS VARCHAR) END"
@@ -82,8 +129,9 @@ def parse_sql(column: Column, dialect: Dialect, value: str) -> str:
             formats = dialect.timestamp_formats + dialect.date_formats
         listed = ", ".join(quote(f) for f in formats)
         return f"CAST(try_strptime({text}, [{listed}]) AS {column.type})"
-    if column.type == "VARCHAR[]":
-        return f"CASE WHEN json_type({value}) = 'ARRAY' THEN from_json({value}, '[\"VARCHAR\"]') END"
+    if column.type == "VARCHAR[]":  # a list of single values; a list holding objects or lists does not parse
+        return (f"CASE WHEN json_type({value}) = 'ARRAY' AND NOT list_has_any(json_type({value}, '$[*]'), "
+                f"['OBJECT', 'ARRAY']) THEN from_json({value}, '[\"VARCHAR\"]') END")
     raise ValueError(f"no parser for type {column.type} of column {column.name}")
 
 
@@ -109,7 +157,24 @@ def expected(column: Column, dialect: Dialect) -> str:
     return f"a {column.type}"
 
 
-def scrub_sql(value: str) -> str:
-    """Free text with e-mail addresses and phone numbers replaced by placeholders."""
+def scrub_sql(value: str, phones: bool = True) -> str:
+    """Text with e-mail addresses and phone numbers replaced by placeholders (an identifier keeps
+    its digits: `phones=False`)."""
     no_email = f"regexp_replace({value}, {quote(EMAIL_PATTERN)}, '[e-mail removed]', 'g')"
-    return f"regexp_replace({no_email}, {quote(PHONE_PATTERN)}, '[phone removed]', 'g')"
+    return f"regexp_replace({no_email}, {quote(PHONE_PATTERN)}, '[phone removed]', 'g')" if phones else no_email
+
+
+def scrub_names_sql(value: str, names: tuple[str, ...]) -> str:
+    """Text with the given names (SQL for the row's own first and last name) replaced wherever they
+    stand as a whole word, in any case; a one-letter name is left alone. `value` should be cheap
+    (a column): it is repeated, so that the pattern is only built for rows that hold the name."""
+    for name in names:
+        n = f"trim({name})"
+        value = (f"CASE WHEN length({n}) >= 2 AND contains(lower({value}), lower({n})) THEN regexp_replace({value}, "
+                 f"'(?i)(^|[^\\p{{L}}])' || regexp_escape({n}) || '([^\\p{{L}}]|$)', '\\1[name removed]\\2', 'g') "
+                 f"ELSE {value} END")
+    return value
+
+
+def looks_like_email_sql(value: str) -> str:
+    return f"regexp_matches({value}, {quote(EMAIL_PATTERN)})"

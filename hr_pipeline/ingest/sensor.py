@@ -1,21 +1,30 @@
-"""Start one ingest run per new extract folder, oldest first, never the same folder twice."""
+"""Start one ingest run per new extract folder, oldest first, never the same folder twice.
+
+Only valid extract folders count (a date, not after today plus the tolerance, inside the landing
+zone): a folder named `latest` or dated 2099 never enters the cursor, so it cannot stop the
+scheduling of its system; the next full ingest reports it in `raw.ingest_log`.
+"""
 
 
 import json
+from datetime import date
 
 import dagster as dg
 
 from hr_pipeline.ingest.contracts import SYSTEMS, contracts_of
+from hr_pipeline.ingest.landing import folder_problem
 from hr_pipeline.resources import Warehouse
 
 
-def new_extract_folders(warehouse: Warehouse, cursor: dict[str, str]) -> list[tuple[str, str]]:
-    """(extract_date, system) of folders dated after the system's cursor, in date order."""
-    found = []
+def new_extract_folders(warehouse: Warehouse, cursor: dict[str, str],
+                        today: date | None = None) -> list[tuple[str, str]]:
+    """(extract_date, system) of valid extract folders dated after the system's cursor, in date order."""
+    found, landing = [], warehouse.landing_dir
     for system in SYSTEMS:
-        root = warehouse.landing_dir / system
-        dates = [p.name for p in root.glob("*") if p.is_dir()] if root.is_dir() else []
-        found += [(d, system) for d in dates if d > cursor.get(system, "")]
+        root = landing / system
+        folders = [p for p in root.iterdir() if p.is_dir()] if root.is_dir() else []
+        found += [(p.name, system) for p in folders
+                  if p.name > cursor.get(system, "") and not folder_problem(p, landing, today or date.today())]
     return sorted(found)
 
 

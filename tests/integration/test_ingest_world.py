@@ -74,7 +74,8 @@ def test_mixed_date_formats_are_parsed_not_quarantined(world):
         if (table, key) in malformed:
             continue
         contract = CONTRACTS_BY_TABLE[table]
-        parsed = con.execute(f'SELECT count("{column}") FROM raw.{table} WHERE "{contract.key}" = ?', [key]).fetchall()[0][0]
+        parsed = con.execute(f'SELECT count("{column}") FROM raw.{table} WHERE "{contract.key}" = ?',
+                             [key]).fetchall()[0][0]
         assert parsed > 0, (table, key, column)
 
 
@@ -85,7 +86,8 @@ def test_duplicate_exports_are_dropped_and_counted(world):
     assert logged > 100
     assert counted == pytest.approx(logged, rel=0.05)  # a malformed record's copy is quarantined, not counted
     for contract in CONTRACTS:
-        rows, distinct = con.execute(f"SELECT count(*), count(DISTINCT _row_hash) FROM raw.{contract.table}").fetchall()[0]
+        rows, distinct = con.execute(f"SELECT count(*), count(DISTINCT _row_hash) "
+                                     f"FROM raw.{contract.table}").fetchall()[0]
         assert rows == distinct, contract.table
 
 

@@ -18,7 +18,8 @@ SALT = "salt"
 def _candidate(i, **profile):
     return {
         "candidate_id": f"C{i}",
-        "contact": {"first_name": "Søren", "last_name": "Læsø", "email": f" Soren.{i}@Example.dk ", "phone": "+45 20 12 34 56"},
+        "contact": {"first_name": "Søren", "last_name": "Læsø", "email": f" Soren.{i}@Example.dk ",
+                    "phone": "+45 20 12 34 56"},
         "profile": {"city": "Tromsø", "years_experience": 3.5, "education": "master", "grade_average": 3.1,
                     "international_experience": True} | profile,
         "skills": ["Python", "Kommunikation"],
@@ -78,10 +79,12 @@ def test_nested_candidates_load_pseudonymised_with_protected_attributes_apart(tm
 def test_unparseable_field_quarantines_its_row_and_the_rest_loads(tmp_path, con):
     landing = tmp_path / "landing"
     path = _jsonl(landing, "2026-01-12", "candidates",
-                  [_candidate(1), _candidate(2, years_experience="7,5 Jahre"), _candidate(3, international_experience="ja")])
+                  [_candidate(1), _candidate(2, years_experience="7,5 Jahre"),
+                   _candidate(3, international_experience="ja")])
     (load,) = load_system(con, landing, "ats", SALT)
     assert (load.rows_loaded, load.rows_quarantined, load.rows_in_file) == (1, 2, 3)
-    assert con.execute("SELECT source_file, row_number, record_key, field, value FROM raw.quarantine ORDER BY 2").fetchall() == [
+    assert con.execute("SELECT source_file, row_number, record_key, field, value "
+                       "FROM raw.quarantine ORDER BY 2").fetchall() == [
         (str(path), 2, "C2", "years_experience", "7,5 Jahre"), (str(path), 3, "C3", "international_experience", "ja")]
     assert con.execute("SELECT rows_loaded + rows_duplicate + rows_quarantined, rows_in_file FROM raw.ingest_log"
                        ).fetchall() == [(3, 3)]
@@ -131,7 +134,8 @@ def test_category_values_are_loaded_as_sent_and_those_outside_the_contract_count
     _jsonl(landing, "2026-01-12", "candidates", [messy, unknown])
     (load,) = load_system(con, landing, "ats", SALT)
     assert (load.rows_loaded, load.values_not_allowed) == (2, 1)
-    assert {c for (c,) in con.execute("SELECT source_channel FROM raw.ats_candidates").fetchall()} == {" REFERRAL ", "tiktok"}
+    assert {c for (c,) in con.execute("SELECT source_channel FROM raw.ats_candidates").fetchall()} == {
+        " REFERRAL ", "tiktok"}
 
 
 def test_free_text_reasons_are_scrubbed_of_emails_and_phone_numbers(tmp_path, con):
@@ -156,7 +160,8 @@ def test_european_csv_dialect(tmp_path, con):
     rows = con.execute("SELECT response_id, survey_date::VARCHAR, engagement_score, enps "
                        "FROM raw.hris_engagement_surveys ORDER BY 1").fetchall()
     assert rows == [("S1", "2025-03-31", 3.8, 9), ("S2", "2025-03-31", None, 7)]
-    assert con.execute("SELECT row_number, field, value FROM raw.quarantine").fetchall() == [(3, "survey_date", "31.02.2025")]
+    assert con.execute("SELECT row_number, field, value FROM raw.quarantine").fetchall() == [
+        (3, "survey_date", "31.02.2025")]
 
 
 def test_crash_inside_a_folder_leaves_the_warehouse_as_it_was_and_a_rerun_loads_it(tmp_path, con, monkeypatch):

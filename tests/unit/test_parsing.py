@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from hr_pipeline.ingest.contracts import DIALECTS, Column
 from hr_pipeline.ingest.loader import load_system
-from hr_pipeline.ingest.parsing import parse_sql, present_sql
+from hr_pipeline.ingest.parsing import parse_sql, present_sql, scrub_names_sql, scrub_sql
 
 CON = duckdb.connect()
 TEXT_DIALECTS = [DIALECTS["ats"], DIALECTS["hris"]]
@@ -98,3 +98,20 @@ def test_special_letters_and_separators_survive_both_text_formats(reason, city, 
         assert con.execute("SELECT reason FROM raw.hris_terminations").fetchall() == [(reason,)]
         assert con.execute("SELECT city, skills, years_experience FROM raw.ats_candidates").fetchall() == [
             (city, [reason, city], float(score))]
+
+
+@pytest.mark.parametrize("text, scrubbed", [
+    ("søren.æblegård@eksempel.dk", "[e-mail removed]"),
+    ("Mail müller@bücher.de!", "Mail [e-mail removed]!"),
+    ("ring +45 20 12 34 56 / +49 151 2345 6789", "ring [phone removed] / [phone removed]"),
+    ("20 12 34 56 or 030-1234567", "[phone removed] or [phone removed]"),
+    ("31.02.2025, 2025-02-31, 31/02/2025 12:00, ISO 9001:2015, 3 of 4", None),
+])
+def test_contact_details_are_scrubbed_in_any_letters_and_dates_are_left_alone(text, scrubbed):
+    assert CON.execute(f"SELECT {scrub_sql('$1')}", [text]).fetchone()[0] == (scrubbed or text)
+
+
+def test_the_row_s_own_names_are_scrubbed_as_whole_words_in_any_case():
+    sql = scrub_names_sql("$1", ("$2", "$3"))
+    assert CON.execute(f"SELECT {sql}", ["SØREN said: ask Søren's boss, not Sørensen", "Søren", "Ø"]).fetchone()[0] \
+        == "[name removed] said: ask [name removed]'s boss, not Sørensen"

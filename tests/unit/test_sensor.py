@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import dagster as dg
 import duckdb
 
 from hr_pipeline.definitions import defs
+from hr_pipeline.ingest.sensor import new_extract_folders
 from hr_pipeline.resources import Warehouse
 
 
 def _evaluate(instance, home, cursor=None):
     sensor = defs.resolve_sensor_def("new_extract_sensor")
-    context = dg.build_sensor_context(instance=instance, cursor=cursor, resources={"warehouse": Warehouse(home=str(home))})
+    context = dg.build_sensor_context(instance=instance, cursor=cursor,
+                                      resources={"warehouse": Warehouse(home=str(home))})
     return list(sensor(context)), context.cursor
 
 
@@ -61,3 +64,22 @@ def test_a_request_runs_the_ingest_job_for_its_folder_only(tmp_path, monkeypatch
     with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
         assert con.execute("SELECT response_id, engagement_score FROM raw.hris_engagement_surveys").fetchall() == [
             ("S1", 3.5)]
+
+
+def test_folders_that_are_not_valid_extract_dates_never_start_a_run_nor_enter_the_cursor(tmp_path):
+    for system, name in (("ats", "2026-01-05"), ("ats", "latest"), ("ats", "2026-13-45"), ("ats", ".tmp"),
+                         ("ats", "2099-01-01"), ("hris", "2026-01-05")):
+        (tmp_path / "landing" / system / name).mkdir(parents=True)
+    with dg.instance_for_test() as instance:
+        requests, cursor = _evaluate(instance, tmp_path)
+        assert [r.run_key for r in requests] == ["extract-ats-2026-01-05", "extract-hris-2026-01-05"]
+        assert json.loads(cursor) == {"ats": "2026-01-05", "hris": "2026-01-05"}
+        (tmp_path / "landing" / "ats" / "2026-01-12").mkdir()  # later extracts of the system still run
+        assert [r.run_key for r in _evaluate(instance, tmp_path, cursor)[0]] == ["extract-ats-2026-01-12"]
+
+
+def test_an_extract_dated_ahead_runs_once_today_has_caught_up_within_the_tolerance(tmp_path):
+    (tmp_path / "landing" / "ats" / "2026-03-05").mkdir(parents=True)
+    warehouse = Warehouse(home=str(tmp_path))
+    assert new_extract_folders(warehouse, {}, today=date(2026, 3, 3)) == []
+    assert new_extract_folders(warehouse, {}, today=date(2026, 3, 4)) == [("2026-03-05", "ats")]
