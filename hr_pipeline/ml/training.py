@@ -13,12 +13,17 @@ from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import brier_score_loss, roc_auc_score
 from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 
-from hr_pipeline.ml.features import CATEGORICAL, FEATURES, LABEL, NUMERICAL
+from hr_pipeline.ml.features import CATEGORICAL, FEATURES, LABEL, NUMERICAL, coerce_missing
 
 HOLDOUT_SHARE = 0.25
 MIN_TRAINING_ROWS = 40
+CALIBRATION_FOLDS = 3
+
+
+class NotTrainable(ValueError):
+    """The matured decisions cannot support a model worth registering; the message says why."""
 
 
 @dataclass
@@ -41,8 +46,9 @@ def build_pipeline() -> Pipeline:
     ])
     # ensemble=False: one model fitted on all training rows, calibrated on out-of-fold predictions.
     # Strong regularisation (C=0.1): matured labels are few, a few hundred at most in a small firm.
-    classifier = CalibratedClassifierCV(LogisticRegression(C=0.1, max_iter=1000), method="sigmoid", cv=3, ensemble=False)
-    return Pipeline([("encode", encode), ("classify", classifier)])
+    classifier = CalibratedClassifierCV(LogisticRegression(C=0.1, max_iter=1000), method="sigmoid",
+                                        cv=CALIBRATION_FOLDS, ensemble=False)
+    return Pipeline([("missing", FunctionTransformer(coerce_missing)), ("encode", encode), ("classify", classifier)])
 
 
 def fingerprint(frame: pd.DataFrame) -> str:
@@ -56,19 +62,27 @@ def train(frame: pd.DataFrame, data_fingerprint: str) -> TrainedModel:
     `data_fingerprint`: its `fingerprint`, already computed by the caller to look for an existing version.
 
     The newest quarter of decisions is held out, never a random split: the model is judged on
-    decisions it could not have seen.
+    decisions it could not have seen. Raises `NotTrainable` when the data cannot support a model:
+    too few matured decisions, too few of either outcome to calibrate on, or a holdout of one
+    outcome only (its AUC would be undefined and the model a coin-flip nobody could rank).
     """
     if len(frame) < MIN_TRAINING_ROWS:
-        raise ValueError(f"only {len(frame)} matured decisions; at least {MIN_TRAINING_ROWS} are needed")
+        raise NotTrainable(f"too few matured decisions: {len(frame)} < {MIN_TRAINING_ROWS}")
     if not frame["decided_at"].is_monotonic_increasing:
         raise ValueError("training frame must be ordered by decided_at")
     cut = int(len(frame) * (1 - HOLDOUT_SHARE))
     train_part, holdout = frame.iloc[:cut], frame.iloc[cut:]
     y_train, y_holdout = train_part[LABEL].astype(int), holdout[LABEL].astype(int)
+    fewest = int(y_train.value_counts().reindex([0, 1], fill_value=0).min())
+    if fewest < CALIBRATION_FOLDS:
+        raise NotTrainable(f"too few of one outcome in the training window: {fewest} < {CALIBRATION_FOLDS}")
+    if y_holdout.nunique() < 2:
+        raise NotTrainable(f"degenerate holdout: all {len(holdout)} holdout decisions have "
+                           f"hire_success = {bool(y_holdout.iloc[0])}")
     pipeline = build_pipeline().fit(train_part[list(FEATURES)], y_train)
     p = pipeline.predict_proba(holdout[list(FEATURES)])[:, 1]
     metrics = {
-        "holdout_auc": float(roc_auc_score(y_holdout, p)) if y_holdout.nunique() == 2 else float("nan"),
+        "holdout_auc": float(roc_auc_score(y_holdout, p)),
         "holdout_brier": float(brier_score_loss(y_holdout, p)),
         "holdout_base_rate": float(y_holdout.mean()),
         "train_base_rate": float(y_train.mean()),

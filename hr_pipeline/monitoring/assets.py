@@ -7,7 +7,7 @@ from datetime import datetime
 import dagster as dg
 
 from hr_pipeline.ml import registry
-from hr_pipeline.ml.assets import DECISIONS_KEY, MODEL, hire_success_model
+from hr_pipeline.ml.assets import DECISIONS_KEY, MODEL, NO_CHAMPION, hire_success_model
 from hr_pipeline.ml.features import CATEGORICAL, NUMERICAL, feature_select
 from hr_pipeline.resources import Warehouse
 
@@ -29,21 +29,26 @@ CREATE TABLE IF NOT EXISTS monitoring.drift_metrics (
     kinds={"evidently", "duckdb"},
     description="Evidently data-drift report comparing the applications of the champion's training window "
                 "with those of the latest 13 weeks; per-feature method, score, threshold and verdict are "
-                "appended here, the HTML report goes to <home>/reports/.",
+                "appended here, the HTML report goes to <home>/reports/. Without a champion (or without "
+                "applications in a window) nothing is compared and the metadata says so.",
 )
 def drift_metrics(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     from hr_pipeline.monitoring.drift import compute_drift
 
     with warehouse.connect() as con:
+        con.execute(DRIFT_DDL)  # the quarterly review reads it, drift or not
         model = registry.champion(con, MODEL)
         if model is None:
-            raise dg.Failure(f"No champion {MODEL} model to monitor.")
+            return _skipped(context, f"{NO_CHAMPION}: no drift to measure")
         as_of = con.execute("SELECT as_of_date FROM intermediate.int_as_of").fetchone()[0]
         reference = con.execute(feature_select("decided_at BETWEEN ? AND ?", extra=("applied_at",)),
                                 [model.train_start, model.train_end]).df()
         current = con.execute(feature_select(f"applied_at >= CAST(? AS DATE) - INTERVAL {CURRENT_WINDOW_DAYS} DAY",
                                          extra=("applied_at",), order_by="applied_at, application_id"),
                               [as_of]).df()
+        if reference.empty or current.empty:
+            return _skipped(context, f"no applications in the {'reference' if reference.empty else 'current'} "
+                                     f"window of {model.version}: no drift to measure")
         current_start = current["applied_at"].min()
         report = warehouse.reports_dir / f"drift_{MODEL}_{as_of:%Y-%m-%d}.html"
         context.log.info(f"drift: {len(reference)} reference rows vs {len(current)} current rows")
@@ -51,8 +56,7 @@ def drift_metrics(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg
                  f"{model.train_start:%Y-%m-%d} to {model.train_end:%Y-%m-%d}. "
                  f"Current: applications of the {CURRENT_WINDOW_DAYS} days up to {as_of:%Y-%m-%d}.")
         result = compute_drift(reference, current, list(NUMERICAL), list(CATEGORICAL), report, title=title)
-        run_id = context.run_id
-        con.execute(DRIFT_DDL)
+        run_id = context.run.run_id
         run_at = datetime.now()  # one timestamp for the whole run: BI picks the latest run by it
         con.executemany(
             "INSERT INTO monitoring.drift_metrics VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -70,3 +74,8 @@ def drift_metrics(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg
         **{f"{f.feature}": f"{f.method}: {f.score:.4g} (threshold {f.threshold:g})"
            f"{' DRIFT' if f.drift_detected else ''}" for f in result.features},
     })
+
+
+def _skipped(context: dg.AssetExecutionContext, reason: str) -> dg.MaterializeResult:
+    context.log.warning(f"drift: {reason}")
+    return dg.MaterializeResult(metadata={"skipped": reason})

@@ -61,8 +61,9 @@ def compute_drift(
     """Compare `current` with `reference` on the named features and save the HTML report.
 
     Windows over `max_rows` are sampled with `seed`, so that reruns give the same answer; the
-    report opens with a note saying so, after `title` (what the two windows are). Evidently picks each test from the reference size:
-    up to 1,000 rows K-S / chi-square / Z p-values, above that Wasserstein / Jensen-Shannon.
+    report opens with a note saying so, after `title` (what the two windows are). Evidently picks
+    each test from the reference size: up to 1,000 rows K-S / chi-square / Z p-values, above that
+    Wasserstein / Jensen-Shannon.
     """
     from evidently import DataDefinition, Dataset, Report
     from evidently.presets import DataDriftPreset

@@ -1,5 +1,6 @@
 {#- Each hire read back at fixed months after its start: has the milestone been reached by the
-    as-of date, is the person still employed, and what was their latest rating. -#}
+    HRIS as-of date (the outcome is the HRIS's to tell: a milestone past its newest extract is not
+    yet due), is the person still employed, and what was their latest rating. -#}
 with hires as (
     select hire_id, application_id, employee_id, start_date
     from {{ ref('int_hire_identity') }}
@@ -39,7 +40,7 @@ assessed as (
         hire_milestones.start_date,
         hire_milestones.milestone_month,
         hire_milestones.milestone_date,
-        coalesce(hire_milestones.milestone_date <= as_of.as_of_date, false) as matured,
+        coalesce(hire_milestones.milestone_date <= as_of.hris_as_of_date, false) as matured,
         terminations.termination_date,
         ratings.rating
     from hire_milestones

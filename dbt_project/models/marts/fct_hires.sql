@@ -16,8 +16,9 @@ select
     identity.employee_id,
     case
         when identity.is_matched then true
-        -- the HRIS creates the record on the first working day: before it, none is due
-        when identity.start_date <= as_of.as_of_date then false
+        -- the HRIS creates the record on the first working day: before it, or before the HRIS has
+        -- sent an extract since (a lagging feed), none is due yet
+        when identity.start_date <= as_of.hris_as_of_date then false
     end as matched_to_employee,
     terminations.termination_date,
     terminations.termination_type,
