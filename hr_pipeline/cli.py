@@ -5,19 +5,34 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
+import shutil
 import sys
+import uuid
 from dataclasses import fields, replace
+from datetime import date, timedelta
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-from datetime import date, timedelta
 from pathlib import Path
 
-from hr_pipeline.ingest.contracts import render_markdown
-from hr_pipeline.ingest.pseudonymise import DEMO_SALT, SALT_ENV
-from hr_pipeline.resources import HOME_ENV
+from hr_pipeline.ingest.contracts import SYSTEMS, render_markdown
+from hr_pipeline.ingest.pseudonymise import DEMO_SALT, SALT_ENV, check_salt
+from hr_pipeline.privacy.commands import add_privacy_commands
+from hr_pipeline.resources import HOME_ENV, WarehouseLockedError
 from hr_pipeline.warehouse.sources import render_raw_sources
 
 DEMO_DRIFT_WEEKS_BEFORE_AS_OF = 39
+RUN_LOG = "last_run.log"  # under the home: the full Dagster and dbt log of the latest run
+
+EXIT_FAILED = 1
+EXIT_USAGE = 2  # bad arguments or setup: nothing was started
+EXIT_BLOCKED = 3  # the quality gate blocked
+EXIT_LOCKED = 4  # another process held the warehouse longer than the lock wait
+EXIT_DISK_FULL = 5
+EXIT_INTERRUPTED = 130
+
+INTERRUPTS = ("DagsterExecutionInterruptedError", "KeyboardInterrupt")
+DISK_FULL = re.compile(r"No space left on device|disk I/O error|database or disk is full|\[Errno 28\]", re.I)
 
 
 def _date(text: str) -> date:
@@ -53,6 +68,58 @@ def _set_home(home: str | None) -> Path:
     return pipeline_home()
 
 
+def home_problem(home: Path, landing: bool) -> str | None:
+    """Why `home` cannot be run (or served), in one line; None when it can."""
+    if not home.is_dir():
+        return f"no pipeline home at {home} (set --home or ${HOME_ENV}; `hr-pipeline demo` creates one)"
+    if landing and not any((home / "landing" / system).is_dir() for system in SYSTEMS):
+        return (f"nothing to load: {home / 'landing'} has no extract folder of any system "
+                f"({', '.join(SYSTEMS)}); see docs/extract-contract.md")
+    return None
+
+
+def _errors(exc: BaseException | None):
+    """(class name, message) of an exception and every exception it was raised from."""
+    while exc is not None:
+        yield type(exc).__name__, str(exc)
+        exc = exc.__cause__ or exc.__context__
+
+
+def _run_errors(result):
+    """(class name, message) of every error in a run's step and run failures, causes included."""
+    for event in result.all_events:
+        data = event.event_specific_data
+        error = getattr(data, "error", None) if (event.is_step_failure or event.is_run_failure) else None
+        while error is not None:
+            yield error.cls_name or "", error.message
+            error = error.cause or error.context
+
+
+def disk_full_line(message: str, home: Path) -> str:
+    """Name the full disk by the file the error names (else the home) and say how much is free there."""
+    path = re.search(r"""["'](/[^"']+)["']""", message)
+    where = Path(path.group(1)).parent if path else home
+    while not where.exists() and where != where.parent:
+        where = where.parent
+    free = shutil.disk_usage(where).free
+    return (f"disk full: no space left to write {where} ({free / 2**20:.1f} MB free on its disk); "
+            f"free some space, then rerun. ({message.strip().splitlines()[0][:160]})")
+
+
+def fault(errors, home: Path) -> tuple[int, str] | None:
+    """The exit code and one line for a fault a person can act on: an interrupt, a lock, a full disk."""
+    for cls_name, message in errors:
+        if cls_name in INTERRUPTS:
+            return EXIT_INTERRUPTED, "interrupted"
+        if cls_name == "WarehouseLockedError":
+            return EXIT_LOCKED, message.strip().splitlines()[0]
+        if "Could not set lock" in message:
+            return EXIT_LOCKED, f"the warehouse {home / 'warehouse.duckdb'} was locked by another process"
+        if DISK_FULL.search(message):
+            return EXIT_DISK_FULL, disk_full_line(message, home)
+    return None
+
+
 def gate_failure_lines(result, blocking: bool = True) -> list[str]:
     """For each failed blocking check of a run (or, with `blocking=False`, each failed `quality_warnings`
     check): the check, then each failed expectation with its observed value. dbt's warnings (e.g. an orphan
@@ -71,52 +138,114 @@ def gate_failure_lines(result, blocking: bool = True) -> list[str]:
     return lines
 
 
-def run_pipeline(home: Path) -> int:
-    """Materialise every asset in one process; non-zero when anything, the gate first, fails."""
+def run_pipeline(home: Path, progress, verbose: bool = False) -> int:
+    """Materialise every asset in one process; non-zero when anything, the gate first, fails. Runs whose
+    process was killed are failed first; an interrupted run is failed and its rows go."""
     import dagster as dg
 
     from hr_pipeline.definitions import build_defs, feedback_loop_job
+    from hr_pipeline.resources import Warehouse
+    from hr_pipeline.runs import PID_TAG, Interrupts, abandon_run, sweep_dead_runs
 
     os.environ.setdefault("DAGSTER_HOME", str(home / "dagster"))
     Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
-    with dg.DagsterInstance.get() as instance:
-        result = build_defs().resolve_job_def(feedback_loop_job.name).execute_in_process(
-            instance=instance, raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}})
-    warnings = gate_failure_lines(result, blocking=False)
-    if warnings:
-        print("\n" + "\n".join(warnings) + "\nWarnings only: nothing was stopped.", file=sys.stderr)
+    warehouse, run_id = Warehouse(home=str(home)), str(uuid.uuid4())
+    job = build_defs().resolve_job_def(feedback_loop_job.name)
+    found = None
+    try:
+        warehouse.wait_for_lock()  # once, before any step: a run that cannot write does not start
+        with dg.DagsterInstance.get() as instance, Interrupts() as interrupts:
+            swept = sweep_dead_runs(instance, warehouse)
+            if swept:
+                progress.say(f"marked {len(swept)} earlier run(s) whose process was killed FAILED and removed "
+                             f"their rows: {', '.join(swept)}")
+            instance.add_event_listener(run_id, interrupts.on_event)
+            instance.add_event_listener(run_id, progress.on_event)
+            result = job.execute_in_process(
+                instance=instance, run_id=run_id, tags={PID_TAG: str(os.getpid())}, raise_on_error=False,
+                run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}})
+            interrupted = interrupts.received
+        found = (EXIT_INTERRUPTED, "interrupted") if interrupted else fault(_run_errors(result), home)
+    except (KeyboardInterrupt, Exception) as exc:  # noqa: BLE001 - named below, else raised again
+        found = fault(_errors(exc), home)
+        if found is None:
+            raise
+    if found and found[0] == EXIT_INTERRUPTED:
+        with dg.DagsterInstance.get() as instance:
+            deleted = abandon_run(instance, run_id, warehouse, "interrupted")
+        progress.say(f"interrupted: run {run_id} marked FAILED in Dagster; removed its rows "
+                     f"({sum(deleted.values())} in {', '.join(deleted) or 'no table'})", error=True)
+        return EXIT_INTERRUPTED
+    if found:
+        progress.say(found[1], error=True)
+        return found[0]
+    report(result, home, progress, verbose)
+    if gate_failure_lines(result):
+        return EXIT_BLOCKED
+    if not result.success:
+        failed = [f"{event.step_key} ({event.step_failure_data.error.message.strip().splitlines()[0][:160]})"
+                  for event in result.all_events if event.is_step_failure and event.step_failure_data.error]
+        progress.say(f"the run failed in {'; '.join(failed) or 'Dagster'}; see "
+                     + ("the log above" if verbose else str(home / RUN_LOG)), error=True)
+        return EXIT_FAILED
+    return 0
+
+
+def report(result, home: Path, progress, verbose: bool) -> None:
+    """Blocking failures in full; warnings and defects as counts with where to look."""
     failures = gate_failure_lines(result)
     if failures:
-        print("\n" + "\n".join(failures) + "\nDownstream assets were not materialised.", file=sys.stderr)
-        return 2
-    if not result.success:
-        print("\nThe run failed; see the log above.", file=sys.stderr)
-        return 1
-    return 0
+        progress.say("\n".join(failures) + "\nDownstream assets were not materialised.", error=True)
+    warnings = gate_failure_lines(result, blocking=False)
+    if warnings and verbose:
+        progress.say("\n".join(warnings) + "\nWarnings only: nothing was stopped.", error=True)
+    totals = progress.ingest_totals
+    progress.say(f"defects: {totals['rows_quarantined']} rows and {totals['files_quarantined']} files quarantined "
+                 f"(raw.quarantine, raw.ingest_log); {progress.quality_warnings} quality warnings "
+                 f"(Data Docs: {home / 'reports' / 'data_docs' / 'index.html'})"
+                 + ("" if verbose else f"; full log: {home / RUN_LOG}"))
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     home = _set_home(args.home)
+    problem = home_problem(home, landing=True)
+    if problem:
+        print(f"hr-pipeline run: {problem}", file=sys.stderr)
+        return EXIT_USAGE
     if not os.environ.get(SALT_ENV):
         print(f"{SALT_ENV} is not set: person keys need a secret salt. Set it (and keep it) before `run`; "
               "`hr-pipeline demo` uses a fixed demo salt instead.", file=sys.stderr)
-        return 2
-    return run_pipeline(home)
+        return EXIT_USAGE
+    try:
+        problem = check_salt(home / "warehouse.duckdb", os.environ[SALT_ENV])
+    except WarehouseLockedError as exc:
+        print(f"hr-pipeline run: {exc}", file=sys.stderr)
+        return EXIT_LOCKED
+    if problem:
+        print(f"hr-pipeline run: {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    from hr_pipeline.progress import console
+
+    with console(args.verbose, home / RUN_LOG) as progress:
+        return run_pipeline(home, progress, args.verbose)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from hr_pipeline.progress import console
     from hr_pipeline.synth.extracts import generate_world
     from hr_pipeline.synth.world import WorldSpec
 
     home = _set_home(args.home)
+    home.mkdir(parents=True, exist_ok=True)
     os.environ[SALT_ENV] = DEMO_SALT
     print(f"demo: using the fixed demo salt for person keys (set {SALT_ENV} and use `run` for real data)")
     as_of = WorldSpec.as_of
     drift_at = as_of - timedelta(weeks=DEMO_DRIFT_WEEKS_BEFORE_AS_OF)
-    summary = generate_world(home, as_of=as_of, drift_at=drift_at)
-    print(f"demo: generated {summary.files} extract files ({summary.start} .. {summary.as_of}), drift planted at {drift_at}")
-    code = run_pipeline(home)
+    with console(args.verbose, home / RUN_LOG) as progress:
+        summary = generate_world(home, as_of=as_of, drift_at=drift_at)
+        progress.say(f"demo: generated {summary.files} extract files ({summary.start} .. {summary.as_of}), "
+                     f"drift planted at {drift_at}")
+        code = run_pipeline(home, progress, args.verbose)
     if code == 0:
         reports = sorted((home / "reports").glob("drift_*.html"))
         print("\nDone. Where to look:")
@@ -139,7 +268,12 @@ def docs_server(folder: Path, port: int) -> ThreadingHTTPServer:
 
 
 def cmd_docs(args: argparse.Namespace) -> int:
-    folder = _set_home(args.home) / "dbt_docs"
+    home = _set_home(args.home)
+    problem = home_problem(home, landing=False)
+    if problem:
+        print(f"hr-pipeline docs: {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    folder = home / "dbt_docs"
     if not (folder / "index.html").exists():
         print(f"no dbt docs in {folder}: run `hr-pipeline demo` or `hr-pipeline run` first", file=sys.stderr)
         return 1
@@ -182,6 +316,8 @@ def build_parser() -> argparse.ArgumentParser:
                              ("demo", cmd_demo, "generate the default world into the home, then run")):
         p = sub.add_parser(name, help=text)
         p.add_argument("--home", default=None, help=f"pipeline home (default ${HOME_ENV} or ./.hr_pipeline)")
+        p.add_argument("--verbose", action="store_true",
+                       help=f"show Dagster's event log and dbt's per-model lines (else in <home>/{RUN_LOG})")
         p.set_defaults(func=func)
 
     docs = sub.add_parser("docs", help="serve the dbt docs site of the home on localhost")
@@ -192,16 +328,17 @@ def build_parser() -> argparse.ArgumentParser:
     contract = sub.add_parser("contract", help="print the extract contract as Markdown tables")
     contract.add_argument("--dbt-sources", action="store_true", help="print it as the dbt `raw` source instead")
     contract.set_defaults(func=cmd_contract)
+    add_privacy_commands(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    # Our own progress lines; Dagster's run log has its own console handler.
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logging.getLogger("hr_pipeline").addHandler(handler)
-    logging.getLogger("hr_pipeline").setLevel(logging.INFO)
     args = build_parser().parse_args(argv)
+    if args.command not in ("run", "demo"):  # those set up their own console (hr_pipeline.progress)
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logging.getLogger("hr_pipeline").addHandler(handler)
+        logging.getLogger("hr_pipeline").setLevel(logging.INFO)
     return args.func(args)
 
 

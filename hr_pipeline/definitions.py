@@ -7,6 +7,7 @@ from hr_pipeline.ingest.assets import ingest_assets
 from hr_pipeline.ingest.sensor import build_new_extract_sensor
 from hr_pipeline.ml.assets import application_scores, hire_success_model, review_queue
 from hr_pipeline.monitoring.assets import drift_metrics
+from hr_pipeline.privacy.permissions import owner_only
 from hr_pipeline.quality.checks import dq_results, suite_checks
 from hr_pipeline.resources import Pseudonymiser, Warehouse, pipeline_home
 from hr_pipeline.warehouse.dbt import dbt_docs, dbt_resource, review_models, warehouse_models
@@ -25,8 +26,8 @@ def build_defs() -> dg.Definitions:
     """Built from the environment (`HR_PIPELINE_HOME`, `HR_PIPELINE_SALT`) at call time, so a test can
     point a fresh Definitions at its own home."""
     return dg.Definitions(
-        assets=[*ingest_assets, warehouse_models, review_models, dbt_docs, bi_exports, hire_success_model, application_scores,
-                review_queue, drift_metrics, dq_results],
+        assets=[*ingest_assets, warehouse_models, review_models, dbt_docs, bi_exports, hire_success_model,
+                application_scores, review_queue, drift_metrics, dq_results],
         asset_checks=suite_checks,
         jobs=[feedback_loop_job, ingest_job, quarterly_job],
         schedules=[
@@ -46,4 +47,5 @@ def build_defs() -> dg.Definitions:
     )
 
 
+owner_only(pipeline_home())  # the umask is set on import of the package; here the home folder is closed
 defs = build_defs()

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import re
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -12,6 +15,11 @@ import duckdb
 
 HOME_ENV = "HR_PIPELINE_HOME"
 DEFAULT_HOME = ".hr_pipeline"
+LOCK_WAIT_ENV = "HR_PIPELINE_LOCK_WAIT_SECONDS"
+DEFAULT_LOCK_WAIT_SECONDS = 300.0
+LOCK_POLL_SECONDS = 0.5
+
+log = logging.getLogger(__name__)
 
 
 def pipeline_home() -> Path:
@@ -32,7 +40,36 @@ class Pseudonymiser(dg.ConfigurableResource):
 
 
 class WarehouseLockedError(RuntimeError):
-    """Another process holds the DuckDB file for writing."""
+    """Another process still held the DuckDB file when the lock wait ran out."""
+
+
+def lock_wait_seconds() -> float:
+    """How long a writer waits for another process's lock on the warehouse (`HR_PIPELINE_LOCK_WAIT_SECONDS`)."""
+    return float(os.environ.get(LOCK_WAIT_ENV) or DEFAULT_LOCK_WAIT_SECONDS)
+
+
+def connect_waiting(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the DuckDB file, waiting up to `lock_wait_seconds()` while another process (a BI reader
+    holding it open, another run) has it locked: DuckDB takes one writer process, and no reader
+    beside it. Says once that it waits, and gives up with `WarehouseLockedError`."""
+    wait, deadline = lock_wait_seconds(), None
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if "Could not set lock" not in str(exc):
+                raise
+            holder = re.search(r"held in (.+?)\.(?: However|$)", str(exc))
+            holder = holder.group(1) if holder else "another process"
+            if deadline is None:
+                deadline = time.monotonic() + wait
+                log.warning("waiting for the warehouse lock held by another process (%s) on %s (up to %.0f s, %s)",
+                            holder, path, wait, LOCK_WAIT_ENV)
+            if time.monotonic() >= deadline:
+                raise WarehouseLockedError(
+                    f"the warehouse {path} is still locked by another process ({holder}) after {wait:.0f} s: "
+                    f"close the BI tool or run holding it, or raise {LOCK_WAIT_ENV}") from exc
+            time.sleep(LOCK_POLL_SECONDS)
 
 
 class Warehouse(dg.ConfigurableResource):
@@ -69,17 +106,14 @@ class Warehouse(dg.ConfigurableResource):
         """Open the warehouse for one step and close it straight after, so that the dbt
         subprocess and other steps can take the single writer slot in turn."""
         self.home_dir.mkdir(parents=True, exist_ok=True)
-        try:
-            con = duckdb.connect(str(self.path), read_only=read_only)
-        except duckdb.IOException as exc:
-            if "lock" in str(exc).lower():
-                raise WarehouseLockedError(
-                    f"The warehouse {self.path} is locked by another process (one DuckDB file "
-                    "accepts one writer at a time). Stop the other run, or read it with "
-                    "read_only=True from a copy."
-                ) from exc
-            raise
+        con = connect_waiting(self.path, read_only=read_only)
         try:
             yield con
         finally:
             con.close()
+
+    def wait_for_lock(self) -> None:
+        """Wait, as `connect` does, until this process could write the warehouse: for a writer that
+        opens the file itself (the dbt subprocess)."""
+        with self.connect():
+            pass

@@ -38,6 +38,11 @@ def run_world(home: Path, before_run: Callable[[Path], None] | None = None, **wo
     generate_world(home, as_of=AS_OF, **world)
     if before_run:
         before_run(home)
+    return materialise(home)
+
+
+def materialise(home: Path) -> PipelineRun:
+    """Materialise every asset for the landing zone under `home` (again), as a scheduled run would."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("HR_PIPELINE_HOME", str(home))
         mp.setenv("HR_PIPELINE_SALT", TEST_SALT)
@@ -101,3 +106,15 @@ def drop_latest_timesheets(home: Path) -> None:
 def stale_run(tmp_path_factory) -> PipelineRun:
     """The default size, so that enough decisions have matured for the model to train."""
     return small_world(tmp_path_factory, "stale", before_run=drop_latest_timesheets, employees=250, years=3)
+
+
+@pytest.fixture(scope="session")
+def clean_cli_run(tmp_path_factory):
+    """A small world run once through `hr-pipeline run` in a subprocess: the reference of the CLI tests."""
+    from cli_world import generate, run_cli
+
+    home = tmp_path_factory.mktemp("cli_clean")
+    generate(home)
+    run = run_cli(home)
+    assert run.returncode == 0, run.output
+    return run

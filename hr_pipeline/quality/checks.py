@@ -50,9 +50,11 @@ def suite_parameters(warehouse: Warehouse) -> dict[str, str]:
 
 
 def record_results(warehouse: Warehouse, run_id: str, gate: GateResult) -> None:
+    """One transaction per suite, so an interrupted run leaves a suite's results whole or absent."""
     validated_at = datetime.now()
     with warehouse.connect() as con:
         con.execute(DQ_RESULTS_DDL)
+        con.execute("BEGIN TRANSACTION")
         con.executemany(
             "INSERT INTO quality.dq_results BY NAME SELECT ? AS run_id, ? AS table_name, ? AS expectation, "
             "? AS column_name, ? AS observed, ? AS threshold, ? AS success, ? AS validated_at, "
@@ -60,6 +62,7 @@ def record_results(warehouse: Warehouse, run_id: str, gate: GateResult) -> None:
             [(run_id, gate.table, r.expectation, r.column, r.observed, r.threshold, r.success, validated_at,
               r.kind, r.severity) for r in gate.results],
         )
+        con.execute("COMMIT")
 
 
 def _describe(suite: dict, severity: str) -> str:

@@ -131,7 +131,7 @@ def drift_changes() -> dict:
     return {
         "applicant_mix": {
             "international_share": [INTERNATIONAL_SHARE, DRIFT_INTERNATIONAL_SHARE],
-            "channel_mix": {c: [a, b] for c, a, b in zip(CHANNELS, CHANNEL_MIX, DRIFT_CHANNEL_MIX)},
+            "channel_mix": {c: [a, b] for c, a, b in zip(CHANNELS, CHANNEL_MIX, DRIFT_CHANNEL_MIX, strict=True)},
             "years_experience_mean": [shape * scale, DRIFT_EXPERIENCE_GAMMA[0] * DRIFT_EXPERIENCE_GAMMA[1]],
         },
         "relation_change": {"effect": "international_experience_retention",

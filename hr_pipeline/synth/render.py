@@ -129,7 +129,8 @@ def _text_cases(contract: Contract, column: Column) -> tuple[str, list[tuple[int
     cases: list[tuple[int, str]] = []
     if column.type in ("DATE", "TIMESTAMP"):
         cases += [(code, _as_text(contract, column, v, fmt))
-                  for code, fmt in zip((d.OTHER_FORMAT, d.THIRD_FORMAT), range(1, len(_formats(contract, column))))]
+                  for code, fmt in zip((d.OTHER_FORMAT, d.THIRD_FORMAT), range(1, len(_formats(contract, column))),
+                                       strict=False)]
     elif column.type == "VARCHAR":
         cases += [(d.LEADING_SPACE, f"' ' || {v}"), (d.UPPER_CASE, f"upper({v})"),
                   (d.TITLE_TRAILING_SPACE, f"upper({v}[1]) || {v}[2:] || ' '")]

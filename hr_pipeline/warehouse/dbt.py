@@ -7,17 +7,24 @@ after.
 
 
 import os
+import re
+import shutil
 import sysconfig
 from pathlib import Path
-from typing import Any, Mapping, Optional
+from typing import Any, Iterator, Mapping, Optional
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from hr_pipeline.resources import Warehouse
+from hr_pipeline.warehouse.dbt_child import PARENT_ENV
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 REVIEW_SELECTION = "tag:reviews"
+# dagster-dbt gives each dbt call its own `target/<op>-<run id>-<id>` folder (dbt.log, run_results.json);
+# the newest few are kept for debugging, older ones deleted.
+KEPT_DBT_TARGETS = 10
+INVOCATION_TARGET = re.compile(r".+-[0-9a-f]{7}-[0-9a-f]{7}")
 
 # dagster-dbt runs `dbt` from PATH (its manifest preparer takes no executable): put this interpreter's
 # scripts folder first, so that an un-activated virtualenv finds the dbt installed beside it.
@@ -79,21 +86,45 @@ def describe_test(test: Mapping[str, Any]) -> str:
 translator = HrDbtTranslator()
 
 
+def prune_dbt_targets(target_dir: Path, keep: int = KEPT_DBT_TARGETS) -> None:
+    """Delete all but the `keep` newest per-invocation folders, so `target/` does not grow with every run."""
+    folders = sorted((p for p in target_dir.glob("*") if p.is_dir() and INVOCATION_TARGET.fullmatch(p.name)),
+                     key=lambda p: p.stat().st_mtime, reverse=True)
+    for folder in folders[keep:]:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def before_dbt(warehouse: Warehouse) -> None:
+    """Wait until the warehouse is free: dbt-duckdb opens the file itself and would fail at once on a lock,
+    so the wait (and its message) happens here, as for every other writer. Tell the dbt child our pid."""
+    warehouse.wait_for_lock()
+    os.environ[PARENT_ENV] = str(os.getpid())
+
+
+def dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse) -> Iterator:
+    before_dbt(warehouse)
+    prune_dbt_targets(dbt_project.project_dir / "target", KEPT_DBT_TARGETS - 1)
+    yield from dbt.cli(["build"], context=context).stream()
+
+
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, exclude=REVIEW_SELECTION,
             dagster_dbt_translator=translator, name="warehouse_models")
-def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse):
     """Staging, intermediate and mart models with their dbt tests."""
-    yield from dbt.cli(["build"], context=context).stream()
+    yield from dbt_build(context, dbt, warehouse)
 
 
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, select=REVIEW_SELECTION,
             dagster_dbt_translator=translator, name="review_models")
-def review_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def review_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse):
     """Weekly and quarterly review tables and the daily data-quality table."""
-    yield from dbt.cli(["build"], context=context).stream()
+    yield from dbt_build(context, dbt, warehouse)
 
 
-dbt_resource = DbtCliResource(project_dir=dbt_project)
+# `hr-pipeline-dbt` (installed beside this interpreter with the package) is dbt that dies with the process
+# running it; plain dbt where the package's scripts are not installed.
+DBT_CHILD = Path(sysconfig.get_path("scripts")) / "hr-pipeline-dbt"
+dbt_resource = DbtCliResource(project_dir=dbt_project, dbt_executable=str(DBT_CHILD) if DBT_CHILD.exists() else "dbt")
 
 
 @dg.asset(
@@ -105,6 +136,7 @@ dbt_resource = DbtCliResource(project_dir=dbt_project)
 )
 def dbt_docs(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse) -> dg.MaterializeResult:
     target = warehouse.home_dir / "dbt_docs"
+    before_dbt(warehouse)
     dbt.cli(["docs", "generate"], manifest=dbt_project.manifest_path, target_path=target).wait()
     context.log.info(f"dbt docs written to {target}")
     return dg.MaterializeResult(metadata={"index": dg.MetadataValue.path(str(target / "index.html"))})

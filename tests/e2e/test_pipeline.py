@@ -29,10 +29,13 @@ def test_every_landing_row_is_accounted_for(default_run):
             ).fetchall()[0]
             in_files, loaded, dup, quarantined = wh.execute(
                 "SELECT sum(rows_in_file), sum(rows_loaded), sum(rows_duplicate), sum(rows_quarantined) "
-                "FROM raw.ingest_log WHERE system = ? AND entity = ?", [contract.system, contract.entity]).fetchall()[0]
-            raw, hashes = wh.execute(f"SELECT count(*), count(DISTINCT _row_hash) FROM raw.{contract.table}").fetchall()[0]
+                "FROM raw.ingest_log WHERE system = ? AND entity = ?",
+                [contract.system, contract.entity]).fetchall()[0]
+            raw, hashes = wh.execute(f"SELECT count(*), count(DISTINCT _row_hash) "
+                                     f"FROM raw.{contract.table}").fetchall()[0]
             rejected = wh.execute("SELECT count(DISTINCT (source_file, row_number)) FROM raw.quarantine "
-                                  "WHERE source_file LIKE ?", [f"%/{contract.system}/%/{contract.file_name}"]).fetchall()[0][0]
+                                  "WHERE source_file LIKE ?",
+                                  [f"%/{contract.system}/%/{contract.file_name}"]).fetchall()[0][0]
             assert in_files == total and loaded + dup + quarantined == in_files, contract.table
             assert raw == loaded == hashes and quarantined == rejected, contract.table
             assert distinct - quarantined <= raw <= distinct, contract.table
@@ -123,7 +126,8 @@ def test_review_queue_routes_low_confidence_and_a_random_sample(default_run):
                                      WHERE confidence < 0.70 AND application_id NOT IN
                                      (SELECT application_id FROM ml.review_queue)""").fetchone()[0]
         scored_ids = [a for (a,) in wh.execute("SELECT application_id FROM ml.application_scores").fetchall()]
-        flagged = {a for (a,) in wh.execute("SELECT application_id FROM ml.review_queue WHERE random_sample").fetchall()}
+        flagged = {a for (a,) in wh.execute("SELECT application_id FROM ml.review_queue "
+                                            "WHERE random_sample").fetchall()}
     assert scored > 20
     assert wrong == 0 and unrouted_low == 0
     assert low + sampled > 0
@@ -139,7 +143,8 @@ def test_staging_keeps_exactly_one_latest_version_per_key_of_every_raw_entity(de
                                                (SELECT count(DISTINCT "{contract.key}") FROM raw.{contract.table})"""
                                     ).fetchall()[0]
             assert kept == keys > 0, staging
-            newest = wh.execute(f"""SELECT count(*) FROM raw.{contract.table} r JOIN {staging} s USING ("{contract.key}")
+            newest = wh.execute(f"""SELECT count(*) FROM raw.{contract.table} r
+                                    JOIN {staging} s USING ("{contract.key}")
                                     WHERE r."{contract.updated_at}" > s."{contract.updated_at}" """).fetchall()[0][0]
             assert newest == 0, staging
 
@@ -239,7 +244,8 @@ def test_dimensions_have_one_row_per_entity_and_carry_no_personal_or_protected_c
         hired, matched = wh.execute("""SELECT (SELECT count(*) FROM marts.dim_candidate WHERE became_employee),
                                               (SELECT count(DISTINCT candidate_id) FROM intermediate.int_hire_identity
                                                WHERE is_matched AND candidate_id IN
-                                                     (SELECT candidate_id FROM staging.stg_ats__candidates))""").fetchall()[0]
+                                                     (SELECT candidate_id FROM staging.stg_ats__candidates))"""
+                                    ).fetchall()[0]
         columns = {c for (c,) in wh.execute("SELECT column_name FROM duckdb_columns() WHERE schema_name = 'marts' "
                                             "AND table_name LIKE 'dim_%'").fetchall()}
     assert hired == matched > 100

@@ -47,13 +47,15 @@ def assert_blocked(run: PipelineRun) -> None:
 def test_completeness_missing_column_fails_alone_with_its_share(gated_run):
     failed = failed_expectations(gated_run)
     assert list(failed) == [("marts.fct_decision_outcomes", "completeness", "years_experience")]
-    assert 0.86 < failed["marts.fct_decision_outcomes", "completeness", "years_experience"] < 0.94  # 10 % + 1 % injected
+    # 10 % + 1 % injected
+    assert 0.86 < failed["marts.fct_decision_outcomes", "completeness", "years_experience"] < 0.94
     assert not evaluation(gated_run, "marts/fct_decision_outcomes").passed
     for mart in ("fct_applications", "fct_hires", "fct_employee_month", "fct_skill_inventory"):
         assert evaluation(gated_run, f"marts/{mart}").passed, mart
     assert_blocked(gated_run)
     with gated_run.connect() as wh:
-        tables = {t for (t,) in wh.execute("SELECT table_schema || '.' || table_name FROM information_schema.tables").fetchall()}
+        tables = {t for (t,) in wh.execute("SELECT table_schema || '.' || table_name "
+                                           "FROM information_schema.tables").fetchall()}
     assert "ml.model_registry" not in tables
 
 

@@ -49,7 +49,8 @@ def test_fct_applications_has_every_application_of_the_busiest_month_and_the_tru
     with default_run.connect() as wh:
         expected, actual = _busiest_month_rows(wh, "staging.stg_ats__applications", "marts.fct_applications",
                                                "applied_at")
-        hired = {a for (a,) in wh.execute("SELECT application_id FROM marts.fct_applications WHERE is_hired").fetchall()}
+        hired = {a for (a,) in wh.execute("SELECT application_id FROM marts.fct_applications "
+                                          "WHERE is_hired").fetchall()}
         truly_hired = {a for (a,) in wh.execute(
             f"SELECT application_id FROM {_truth(default_run, 'applications.parquet')} WHERE hired").fetchall()}
         lost = _quarantined(wh, "application_id") | _quarantined(wh, "hire_id")
@@ -88,9 +89,12 @@ def test_fct_employee_month_has_everyone_employed_in_a_month_by_staging_and_the_
                              {"m": month}).fetchone()[0]
         no_hire_date = wh.execute("""SELECT count(*) FROM staging.stg_hris__employees e
                                      LEFT JOIN staging.stg_hris__terminations t USING (employee_id)
-                                     WHERE e.hire_date IS NULL AND (t.termination_date IS NULL OR t.termination_date >= $m)
-                                       AND e.employee_id IN (SELECT employee_id FROM staging.stg_timetracking__timesheets
-                                                             WHERE week_start <= last_day($m))""", {"m": month}).fetchone()[0]
+                                     WHERE e.hire_date IS NULL
+                                       AND (t.termination_date IS NULL OR t.termination_date >= $m)
+                                       AND e.employee_id IN
+                                           (SELECT employee_id FROM staging.stg_timetracking__timesheets
+                                            WHERE week_start <= last_day($m))""",
+                                  {"m": month}).fetchone()[0]
         mart = {e for (e,) in wh.execute("SELECT employee_id FROM marts.fct_employee_month WHERE month_start = ?",
                                          [month]).fetchall()}
         truth = {e for (e,) in wh.execute(f"""
@@ -266,12 +270,13 @@ def test_employee_months_equal_a_recomputation_from_staging(default_run):
                                ON c.employee_id = e.employee_id AND c.change_type = 'promotion'
                               AND c.change_date <= last_day($m)
                         WHERE e.employee_id = $e),
-                       (SELECT date_diff('month', hire_date, $m) FROM staging.stg_hris__employees WHERE employee_id = $e)
+                       (SELECT date_diff('month', hire_date, $m) FROM staging.stg_hris__employees
+                        WHERE employee_id = $e)
             """, {"e": employee, "m": month}).fetchone()
             actual = wh.execute(f"SELECT {', '.join(PANEL_COLUMNS)} FROM marts.fct_employee_month "
                                 "WHERE employee_id = ? AND month_start = ?", [employee, month]).fetchone()
-            assert dict(zip(PANEL_COLUMNS, actual)) == pytest.approx(dict(zip(PANEL_COLUMNS, expected))), \
-                (employee, month)
+            assert dict(zip(PANEL_COLUMNS, actual, strict=True)) == \
+                pytest.approx(dict(zip(PANEL_COLUMNS, expected, strict=True))), (employee, month)
 
 
 # -- (d) the funnel in order -------------------------------------------------------------------------

@@ -94,7 +94,8 @@ def test_three_percent_missing_and_dates_inside_the_world_pass(tmp_path):
 
 def test_weekly_hours_above_100_fail_validity_and_duplicates_fail_uniqueness(tmp_path):
     duplicate_month = """INSERT INTO marts.fct_employee_month
-                         SELECT * FROM marts.fct_employee_month WHERE employee_id = 'E0' AND month_start = DATE '2025-01-01'"""
+                         SELECT * FROM marts.fct_employee_month
+                         WHERE employee_id = 'E0' AND month_start = DATE '2025-01-01'"""
     gate = run(tmp_path, employee_months(hours_over_100=5), duplicate_month,
                suites=("fct_employee_month",))["marts.fct_employee_month"]
 

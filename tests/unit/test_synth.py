@@ -395,7 +395,7 @@ def test_duplicate_exports_hit_their_rate_and_are_logged(db):
 
 def test_late_outcomes_land_in_a_later_extract_than_their_date(db):
     hris = DIALECTS["hris"]
-    for table, day in zip(LATE_TABLES, ("review_date", "termination_date")):
+    for table, day in zip(LATE_TABLES, ("review_date", "termination_date"), strict=True):
         rows, late = _one(db, f"""
             WITH d AS (SELECT _extract, CAST({_parse_date(day, hris.date_formats)} AS DATE) AS day
                        FROM (SELECT DISTINCT * FROM {table}))
