@@ -118,3 +118,10 @@ def clean_cli_run(tmp_path_factory):
     run = run_cli(home)
     assert run.returncode == 0, run.output
     return run
+
+
+def pytest_configure(config) -> None:
+    """Parse the dbt project once in the controlling process, before test workers start, so that
+    two workers never write dbt's manifest at the same time."""
+    if not hasattr(config, "workerinput"):
+        import hr_pipeline.warehouse.dbt  # noqa: F401  (prepares the manifest when it is stale)

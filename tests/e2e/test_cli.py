@@ -14,7 +14,7 @@ from cli_world import copy_landing, run_cli, start_run
 from hr_pipeline.cli import EXIT_DISK_FULL, EXIT_LOCKED, EXIT_USAGE, fault, main
 from hr_pipeline.resources import LOCK_WAIT_ENV
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("cli_world")]
 
 PHASES = ("ingest ats", "ingest hris", "ingest timetracking", "dbt warehouse build", "quality gate", "model",
           "scoring", "routing", "drift", "reviews", "exports", "docs")

@@ -13,7 +13,7 @@ from hr_pipeline.ml.assets import application_scores
 from hr_pipeline.ml.features import feature_select, features_hashes
 from hr_pipeline.resources import Warehouse
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("default_world")]
 
 PIPELINE_ROWS = """SELECT application_id, model_version, features_hash, routing_reason, routed_to_human, run_id
                    FROM marts.ai_decision_log WHERE recommender = 'pipeline'"""

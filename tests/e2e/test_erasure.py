@@ -18,7 +18,7 @@ from hr_pipeline.ingest.pseudonymise import SALT_ENV, person_key
 from hr_pipeline.ml.assets import MATURED
 from hr_pipeline.ml.features import DECISIONS
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("default_world")]
 
 
 def _person(home: Path) -> tuple[str, str, str, str]:

@@ -15,7 +15,7 @@ from cli_world import copy_landing, instance, run_cli, start_run, warehouse_diff
 
 from hr_pipeline.cli import EXIT_INTERRUPTED
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("cli_world")]
 
 DBT_CHILD = "hr-pipeline-dbt"
 

@@ -9,7 +9,7 @@ from landing import landing_relation
 from hr_pipeline.ingest.contracts import CONTRACTS
 from hr_pipeline.ml.routing import in_random_sample
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("default_world")]
 
 
 def test_every_asset_materialised(default_run):

@@ -44,6 +44,7 @@ def assert_blocked(run: PipelineRun) -> None:
 
 # --- completeness ------------------------------------------------------------------------------
 
+@pytest.mark.xdist_group("gated_world")
 def test_completeness_missing_column_fails_alone_with_its_share(gated_run):
     failed = failed_expectations(gated_run)
     assert list(failed) == [("marts.fct_decision_outcomes", "completeness", "years_experience")]
@@ -59,6 +60,7 @@ def test_completeness_missing_column_fails_alone_with_its_share(gated_run):
     assert "ml.model_registry" not in tables
 
 
+@pytest.mark.xdist_group("gated_world")
 def test_cli_report_names_the_failing_check_column_and_completeness(gated_run):
     from hr_pipeline.cli import gate_failure_lines
 
@@ -132,6 +134,7 @@ def test_consistency_unknown_skills_and_unmatched_hires_fail_only_consistency(co
 
 # --- warnings ----------------------------------------------------------------------------------
 
+@pytest.mark.xdist_group("stale_world")
 def test_a_stale_feed_warns_with_its_lag_and_stops_nothing(stale_run):
     warning = evaluation(stale_run, "quality/extract_freshness", "quality_warnings")
     assert not warning.passed and warning.severity.value == "WARN"
@@ -153,6 +156,7 @@ def test_a_stale_feed_warns_with_its_lag_and_stops_nothing(stale_run):
     assert daily == [(7 * STALE_WEEKS, False)]
 
 
+@pytest.mark.xdist_group("stale_world")
 def test_data_docs_show_every_suite(stale_run):
     from hr_pipeline.quality.checks import SUITE_PATHS
 

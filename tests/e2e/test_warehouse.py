@@ -14,7 +14,7 @@ import yaml
 from hr_pipeline.ingest.contracts import CONTRACTS, STAGES
 from hr_pipeline.warehouse.dbt import DBT_PROJECT_DIR, dbt_project
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("default_world")]
 
 FUNNEL = ("applied", "screening", "interview", "offer", "hired")  # the path of every hire, in order
 
