@@ -96,16 +96,20 @@ def consistency_run(tmp_path_factory) -> PipelineRun:
 STALE_WEEKS = 3
 
 
-def drop_latest_timesheets(home: Path) -> None:
-    """The time-tracking feed stopped: its last STALE_WEEKS weekly extracts never arrived."""
-    for folder in sorted((home / "landing" / "timetracking").iterdir())[-STALE_WEEKS:]:
-        shutil.rmtree(folder)
+def drop_latest_extracts(system: str, weeks: int) -> Callable[[Path], None]:
+    """A feed that stopped or lags: the system's last `weeks` weekly extracts never arrived."""
+    def drop(home: Path) -> None:
+        for folder in sorted((home / "landing" / system).iterdir())[-weeks:]:
+            shutil.rmtree(folder)
+
+    return drop
 
 
 @pytest.fixture(scope="session")
 def stale_run(tmp_path_factory) -> PipelineRun:
     """The default size, so that enough decisions have matured for the model to train."""
-    return small_world(tmp_path_factory, "stale", before_run=drop_latest_timesheets, employees=250, years=3)
+    return small_world(tmp_path_factory, "stale", before_run=drop_latest_extracts("timetracking", STALE_WEEKS),
+                       employees=250, years=3)
 
 
 @pytest.fixture(scope="session")

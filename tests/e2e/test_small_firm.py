@@ -3,11 +3,8 @@ matured decisions means no model and metadata that says so, and a late feed warn
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
-from conftest import PipelineRun, run_world, small_world
+from conftest import PipelineRun, drop_latest_extracts, run_world, small_world
 from test_quality_gate import evaluation, failed_expectations
 
 from hr_pipeline.ml.training import MIN_TRAINING_ROWS
@@ -24,15 +21,10 @@ def first_year_run(tmp_path_factory) -> PipelineRun:
     return run_world(tmp_path_factory.mktemp("first_year"), employees=60, years=1, seed=3)
 
 
-def drop_latest_hris(home: Path) -> None:
-    """The HRIS's last LAGGING_WEEKS weekly extracts have not arrived yet; the ATS's have."""
-    for folder in sorted((home / "landing" / "hris").iterdir())[-LAGGING_WEEKS:]:
-        shutil.rmtree(folder)
-
-
 @pytest.fixture(scope="module")
 def lagging_hris_run(tmp_path_factory) -> PipelineRun:
-    return small_world(tmp_path_factory, "lagging_hris", before_run=drop_latest_hris, employees=60, years=1)
+    return small_world(tmp_path_factory, "lagging_hris", before_run=drop_latest_extracts("hris", LAGGING_WEEKS),
+                       employees=60, years=1)
 
 
 def materialization(run: PipelineRun, key: str) -> dict:
