@@ -10,7 +10,6 @@ figures are printed, never asserted.
 from __future__ import annotations
 
 import argparse
-import os
 import resource
 import subprocess
 import sys
@@ -28,15 +27,17 @@ def main() -> None:
     parser.add_argument("--skip-dbt", action="store_true", help="only the gate (the marts are already built)")
     args = parser.parse_args()
     home = Path(args.home).resolve()
-    os.environ["HR_PIPELINE_HOME"] = str(home)
 
+    from hr_pipeline.settings import Settings
     from hr_pipeline.warehouse.dbt import DBT_PROJECT_DIR, REVIEW_SELECTION
+    from hr_pipeline.warehouse.project import dbt_vars
 
     if not args.skip_dbt:
         start = time.perf_counter()
         subprocess.run([str(Path(sys.executable).with_name("dbt")), "build", "--exclude", REVIEW_SELECTION,
                         "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-                        "--target-path", str(home / "dbt_target"), "--quiet"], check=True)
+                        "--target-path", str(home / "dbt_target"), *dbt_vars(Settings(home=home)), "--quiet"],
+                       check=True)
         print(f"dbt build (models + tests): {time.perf_counter() - start:7.1f} s, "
               f"peak {peak_mib(resource.RUSAGE_CHILDREN):,.0f} MiB")
 

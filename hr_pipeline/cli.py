@@ -17,12 +17,15 @@ from pathlib import Path
 
 from hr_pipeline.ingest.contracts import SYSTEMS, render_markdown
 from hr_pipeline.ingest.pseudonymise import DEMO_SALT, SALT_ENV, check_salt
+from hr_pipeline.ml.commands import add_model_commands
 from hr_pipeline.privacy.commands import add_privacy_commands
-from hr_pipeline.resources import HOME_ENV, WarehouseLockedError
+from hr_pipeline.resources import WarehouseLockedError
+from hr_pipeline.settings import DEFAULT_HOME, HOME_ENV, Settings
+from hr_pipeline.synth.spec import WorldSpec
 from hr_pipeline.warehouse.sources import render_raw_sources
 
-DEMO_DRIFT_WEEKS_BEFORE_AS_OF = 39
-RUN_LOG = "last_run.log"  # under the home: the full Dagster and dbt log of the latest run
+DEMO_DRIFT_WEEKS_BEFORE_AS_OF = 13  # inside the drift report's current window, after most training labels
+HOME_HELP = f"pipeline home (default ${HOME_ENV} or ./{DEFAULT_HOME})"
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2  # bad arguments or setup: nothing was started
@@ -60,20 +63,12 @@ def _defect_options() -> list[tuple[str, float, str]]:
     return [(f.name, f.default, f.metadata["what"]) for f in fields(DefectRates)]
 
 
-def _set_home(home: str | None) -> Path:
-    if home:
-        os.environ[HOME_ENV] = home
-    from hr_pipeline.resources import pipeline_home
-
-    return pipeline_home()
-
-
-def home_problem(home: Path, landing: bool) -> str | None:
-    """Why `home` cannot be run (or served), in one line; None when it can."""
-    if not home.is_dir():
-        return f"no pipeline home at {home} (set --home or ${HOME_ENV}; `hr-pipeline demo` creates one)"
-    if landing and not any((home / "landing" / system).is_dir() for system in SYSTEMS):
-        return (f"nothing to load: {home / 'landing'} has no extract folder of any system "
+def home_problem(settings: Settings, landing: bool) -> str | None:
+    """Why the home cannot be run (or served), in one line; None when it can."""
+    if not settings.home.is_dir():
+        return f"no pipeline home at {settings.home} (set --home or ${HOME_ENV}; `hr-pipeline demo` creates one)"
+    if landing and not any((settings.landing_dir / system).is_dir() for system in SYSTEMS):
+        return (f"nothing to load: {settings.landing_dir} has no extract folder of any system "
                 f"({', '.join(SYSTEMS)}); see docs/extract-contract.md")
     return None
 
@@ -114,7 +109,7 @@ def fault(errors, home: Path) -> tuple[int, str] | None:
         if cls_name == "WarehouseLockedError":
             return EXIT_LOCKED, message.strip().splitlines()[0]
         if "Could not set lock" in message:
-            return EXIT_LOCKED, f"the warehouse {home / 'warehouse.duckdb'} was locked by another process"
+            return EXIT_LOCKED, f"the warehouse {Settings(home).warehouse_path} was locked by another process"
         if DISK_FULL.search(message):
             return EXIT_DISK_FULL, disk_full_line(message, home)
     return None
@@ -138,23 +133,25 @@ def gate_failure_lines(result, blocking: bool = True) -> list[str]:
     return lines
 
 
-def run_pipeline(home: Path, progress, verbose: bool = False) -> int:
+def run_pipeline(settings: Settings, salt: str, progress, verbose: bool = False) -> int:
     """Materialise every asset in one process; non-zero when anything, the gate first, fails. Runs whose
-    process was killed are failed first; an interrupted run is failed and its rows go."""
-    import dagster as dg
-
-    from hr_pipeline.definitions import build_defs, feedback_loop_job
+    process was killed are failed first; an interrupted run is failed and its rows go. Runs are recorded
+    in the home's Dagster instance (`<home>/dagster`), the one the Dagster UI is pointed at."""
     from hr_pipeline.resources import Warehouse
     from hr_pipeline.runs import PID_TAG, Interrupts, abandon_run, sweep_dead_runs
+    from hr_pipeline.warehouse.project import dbt_project, prepare_manifest
 
-    os.environ.setdefault("DAGSTER_HOME", str(home / "dagster"))
-    Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+    home = settings.home
+    prepare_manifest(dbt_project())  # before the dbt assets are defined from it
+    from hr_pipeline.definitions import build_defs, feedback_loop_job
+
+    settings.dagster_home.mkdir(parents=True, exist_ok=True)
     warehouse, run_id = Warehouse(home=str(home)), str(uuid.uuid4())
-    job = build_defs().resolve_job_def(feedback_loop_job.name)
+    job = build_defs(settings, salt).resolve_job_def(feedback_loop_job.name)
     found = None
     try:
         warehouse.wait_for_lock()  # once, before any step: a run that cannot write does not start
-        with dg.DagsterInstance.get() as instance, Interrupts() as interrupts:
+        with dagster_instance(settings) as instance, Interrupts() as interrupts:
             swept = sweep_dead_runs(instance, warehouse)
             if swept:
                 progress.say(f"marked {len(swept)} earlier run(s) whose process was killed FAILED and removed "
@@ -171,7 +168,7 @@ def run_pipeline(home: Path, progress, verbose: bool = False) -> int:
         if found is None:
             raise
     if found and found[0] == EXIT_INTERRUPTED:
-        with dg.DagsterInstance.get() as instance:
+        with dagster_instance(settings) as instance:
             deleted = abandon_run(instance, run_id, warehouse, "interrupted")
         progress.say(f"interrupted: run {run_id} marked FAILED in Dagster; removed its rows "
                      f"({sum(deleted.values())} in {', '.join(deleted) or 'no table'})", error=True)
@@ -179,19 +176,27 @@ def run_pipeline(home: Path, progress, verbose: bool = False) -> int:
     if found:
         progress.say(found[1], error=True)
         return found[0]
-    report(result, home, progress, verbose)
+    report(result, settings, progress, verbose)
     if gate_failure_lines(result):
         return EXIT_BLOCKED
     if not result.success:
         failed = [f"{event.step_key} ({event.step_failure_data.error.message.strip().splitlines()[0][:160]})"
                   for event in result.all_events if event.is_step_failure and event.step_failure_data.error]
         progress.say(f"the run failed in {'; '.join(failed) or 'Dagster'}; see "
-                     + ("the log above" if verbose else str(home / RUN_LOG)), error=True)
+                     + ("the log above" if verbose else str(settings.run_log)), error=True)
         return EXIT_FAILED
     return 0
 
 
-def report(result, home: Path, progress, verbose: bool) -> None:
+def dagster_instance(settings: Settings):
+    """The home's Dagster instance, opened from its folder: the process environment (`DAGSTER_HOME`) is
+    neither read nor written."""
+    import dagster as dg
+
+    return dg.DagsterInstance.from_config(str(settings.dagster_home))
+
+
+def report(result, settings: Settings, progress, verbose: bool) -> None:
     """Blocking failures in full; warnings and defects as counts with where to look."""
     failures = gate_failure_lines(result)
     if failures:
@@ -202,22 +207,22 @@ def report(result, home: Path, progress, verbose: bool) -> None:
     totals = progress.ingest_totals
     progress.say(f"defects: {totals['rows_quarantined']} rows and {totals['files_quarantined']} files quarantined "
                  f"(raw.quarantine, raw.ingest_log); {progress.quality_warnings} quality warnings "
-                 f"(Data Docs: {home / 'reports' / 'data_docs' / 'index.html'})"
-                 + ("" if verbose else f"; full log: {home / RUN_LOG}"))
+                 f"(Data Docs: {settings.reports_dir / 'data_docs' / 'index.html'})"
+                 + ("" if verbose else f"; full log: {settings.run_log}"))
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    home = _set_home(args.home)
-    problem = home_problem(home, landing=True)
+    settings, salt = Settings.from_env(args.home), os.environ.get(SALT_ENV)
+    problem = home_problem(settings, landing=True)
     if problem:
         print(f"hr-pipeline run: {problem}", file=sys.stderr)
         return EXIT_USAGE
-    if not os.environ.get(SALT_ENV):
+    if not salt:
         print(f"{SALT_ENV} is not set: person keys need a secret salt. Set it (and keep it) before `run`; "
               "`hr-pipeline demo` uses a fixed demo salt instead.", file=sys.stderr)
         return EXIT_USAGE
     try:
-        problem = check_salt(home / "warehouse.duckdb", os.environ[SALT_ENV])
+        problem = check_salt(settings.warehouse_path, salt)
     except WarehouseLockedError as exc:
         print(f"hr-pipeline run: {exc}", file=sys.stderr)
         return EXIT_LOCKED
@@ -226,37 +231,44 @@ def cmd_run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     from hr_pipeline.progress import console
 
-    with console(args.verbose, home / RUN_LOG) as progress:
-        return run_pipeline(home, progress, args.verbose)
+    with console(args.verbose, settings.run_log) as progress:
+        return run_pipeline(settings, salt, progress, args.verbose)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from hr_pipeline.progress import console
-    from hr_pipeline.synth.extracts import generate_world
-    from hr_pipeline.synth.world import WorldSpec
+    from hr_pipeline.synth.extracts import TRUTH_DIR, generate_world
 
-    home = _set_home(args.home)
+    settings = Settings.from_env(args.home)
+    home = settings.home
     home.mkdir(parents=True, exist_ok=True)
-    os.environ[SALT_ENV] = DEMO_SALT
     print(f"demo: using the fixed demo salt for person keys (set {SALT_ENV} and use `run` for real data)")
     as_of = WorldSpec.as_of
     drift_at = as_of - timedelta(weeks=DEMO_DRIFT_WEEKS_BEFORE_AS_OF)
-    with console(args.verbose, home / RUN_LOG) as progress:
+    with console(args.verbose, settings.run_log) as progress:
         summary = generate_world(home, as_of=as_of, drift_at=drift_at)
         progress.say(f"demo: generated {summary.files} extract files ({summary.start} .. {summary.as_of}), "
                      f"drift planted at {drift_at}")
-        code = run_pipeline(home, progress, args.verbose)
+        code = run_pipeline(settings, DEMO_SALT, progress, args.verbose)
     if code == 0:
-        reports = sorted((home / "reports").glob("drift_*.html"))
+        import duckdb
+
+        from hr_pipeline.ml.summary import lines
+
+        print("\nThe learning loop:")
+        with duckdb.connect(str(settings.warehouse_path)) as con:  # the registry's tables may be new
+            for line in lines(con, settings, home / TRUTH_DIR):
+                print(f"  {line}")
+        reports = sorted(settings.reports_dir.glob("drift_*.html"))
         print("\nDone. Where to look:")
-        print(f"  warehouse     {home / 'warehouse.duckdb'}  (duckdb -readonly, or any BI tool)")
-        print(f"  dbt docs      {home / 'dbt_docs' / 'index.html'}  (serve: hr-pipeline docs --home {home})")
-        print(f"  BI exports    {home / 'exports'}  (every mart as Parquet)")
+        print(f"  warehouse     {settings.warehouse_path}  (duckdb -readonly, or any BI tool)")
+        print(f"  dbt docs      {settings.dbt_docs_dir / 'index.html'}  (serve: hr-pipeline docs --home {home})")
+        print(f"  BI exports    {settings.exports_dir}  (every mart as Parquet)")
         print(f"  drift report  {reports[-1] if reports else '(none)'}")
-        print(f"  data quality  {home / 'reports' / 'data_docs' / 'index.html'}  (Great Expectations Data Docs; "
+        print(f"  data quality  {settings.reports_dir / 'data_docs' / 'index.html'}  (Great Expectations Data Docs; "
               "history in quality.dq_daily)")
         print("  review tables marts.weekly_review, marts.quarterly_review (and ml.review_queue) in the warehouse")
-        print(f"  Dagster UI    DAGSTER_HOME={home / 'dagster'} HR_PIPELINE_HOME={home} {SALT_ENV}={DEMO_SALT} \\\n"
+        print(f"  Dagster UI    DAGSTER_HOME={settings.dagster_home} {HOME_ENV}={home} {SALT_ENV}={DEMO_SALT} \\\n"
               "                python3 -m uv run dagster dev -w workspace.yaml")
     return code
 
@@ -268,12 +280,12 @@ def docs_server(folder: Path, port: int) -> ThreadingHTTPServer:
 
 
 def cmd_docs(args: argparse.Namespace) -> int:
-    home = _set_home(args.home)
-    problem = home_problem(home, landing=False)
+    settings = Settings.from_env(args.home)
+    problem = home_problem(settings, landing=False)
     if problem:
         print(f"hr-pipeline docs: {problem}", file=sys.stderr)
         return EXIT_USAGE
-    folder = home / "dbt_docs"
+    folder = settings.dbt_docs_dir
     if not (folder / "index.html").exists():
         print(f"no dbt docs in {folder}: run `hr-pipeline demo` or `hr-pipeline run` first", file=sys.stderr)
         return 1
@@ -299,9 +311,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     gen = sub.add_parser("generate", help="write a synthetic world's weekly extracts and ground truth")
     gen.add_argument("--out", required=True, help="folder for landing/ and ground_truth/")
-    gen.add_argument("--employees", type=int, default=250)
-    gen.add_argument("--years", type=int, default=3)
-    gen.add_argument("--seed", type=int, default=7)
+    gen.add_argument("--employees", type=int, default=WorldSpec.employees)
+    gen.add_argument("--years", type=int, default=WorldSpec.years)
+    gen.add_argument("--seed", type=int, default=WorldSpec.seed)
     gen.add_argument("--as-of", type=_date, default=None, help="last extract date (YYYY-MM-DD)")
     gen.add_argument("--drift-at", type=_date, default=None, help="plant a drift event at this date")
     gen.add_argument("--missing", nargs="*", default=[], metavar="TABLE.COLUMN=RATE",
@@ -312,16 +324,17 @@ def build_parser() -> argparse.ArgumentParser:
                          metavar="RATE", help=f"{what} (default {default})")
     gen.set_defaults(func=cmd_generate)
 
+    run_log = Settings(Path("<home>")).run_log
     for name, func, text in (("run", cmd_run, "materialise every asset for the landing zone under the home"),
                              ("demo", cmd_demo, "generate the default world into the home, then run")):
         p = sub.add_parser(name, help=text)
-        p.add_argument("--home", default=None, help=f"pipeline home (default ${HOME_ENV} or ./.hr_pipeline)")
+        p.add_argument("--home", default=None, help=HOME_HELP)
         p.add_argument("--verbose", action="store_true",
-                       help=f"show Dagster's event log and dbt's per-model lines (else in <home>/{RUN_LOG})")
+                       help=f"show Dagster's event log and dbt's per-model lines (else in {run_log})")
         p.set_defaults(func=func)
 
     docs = sub.add_parser("docs", help="serve the dbt docs site of the home on localhost")
-    docs.add_argument("--home", default=None, help=f"pipeline home (default ${HOME_ENV} or ./.hr_pipeline)")
+    docs.add_argument("--home", default=None, help=HOME_HELP)
     docs.add_argument("--port", type=int, default=8080)
     docs.set_defaults(func=cmd_docs)
 
@@ -329,6 +342,7 @@ def build_parser() -> argparse.ArgumentParser:
     contract.add_argument("--dbt-sources", action="store_true", help="print it as the dbt `raw` source instead")
     contract.set_defaults(func=cmd_contract)
     add_privacy_commands(sub)
+    add_model_commands(sub)
     return parser
 
 

@@ -25,9 +25,9 @@ GATE_PHASE = "quality gate"
 # Phase of each step; ingest steps are `ingest <system>`, suite checks the quality gate.
 PHASES = {
     "warehouse_models": "dbt warehouse build",
-    "ml__hire_success_model": "model",
-    "application_scores": "scoring",
     "ml__review_queue": "routing",
+    "ml__score_explanations": "scoring",
+    "ml__attrition_high_risk": "scoring",
     "monitoring__drift_metrics": "drift",
     "review_models": "reviews",
     "warehouse__bi_exports": "exports",
@@ -42,6 +42,10 @@ def phase_of(step_key: str) -> str:
         return f"ingest {step_key.removeprefix('ingest_')}"
     if step_key.endswith("_suite"):
         return GATE_PHASE
+    if step_key.startswith("ml__") and "_model" in step_key:  # training and the checks on its versions
+        return "models"
+    if step_key.endswith("_scores"):
+        return "scoring"
     return PHASES.get(step_key, step_key.replace("__", "/"))
 
 

@@ -13,24 +13,14 @@ from typing import Iterator
 import dagster as dg
 import duckdb
 
-HOME_ENV = "HR_PIPELINE_HOME"
-DEFAULT_HOME = ".hr_pipeline"
+from hr_pipeline.privacy.permissions import owner_only
+from hr_pipeline.settings import Settings
+
 LOCK_WAIT_ENV = "HR_PIPELINE_LOCK_WAIT_SECONDS"
 DEFAULT_LOCK_WAIT_SECONDS = 300.0
 LOCK_POLL_SECONDS = 0.5
 
 log = logging.getLogger(__name__)
-
-
-def pipeline_home() -> Path:
-    """The home folder: `HR_PIPELINE_HOME`, else `./.hr_pipeline`, made absolute once.
-
-    The absolute path is written back to the environment so that the dbt subprocess (whose
-    profile reads it) and this process agree on the same warehouse file.
-    """
-    home = Path(os.environ.get(HOME_ENV) or DEFAULT_HOME).expanduser().resolve()
-    os.environ[HOME_ENV] = str(home)
-    return home
 
 
 class Pseudonymiser(dg.ConfigurableResource):
@@ -43,16 +33,18 @@ class WarehouseLockedError(RuntimeError):
     """Another process still held the DuckDB file when the lock wait ran out."""
 
 
-def lock_wait_seconds() -> float:
-    """How long a writer waits for another process's lock on the warehouse (`HR_PIPELINE_LOCK_WAIT_SECONDS`)."""
-    return float(os.environ.get(LOCK_WAIT_ENV) or DEFAULT_LOCK_WAIT_SECONDS)
+def lock_wait_seconds(default: float = DEFAULT_LOCK_WAIT_SECONDS) -> float:
+    """How long a writer waits for another process's lock on the warehouse (`HR_PIPELINE_LOCK_WAIT_SECONDS`,
+    else `default`)."""
+    return float(os.environ.get(LOCK_WAIT_ENV) or default)
 
 
-def connect_waiting(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open the DuckDB file, waiting up to `lock_wait_seconds()` while another process (a BI reader
+def connect_waiting(path: Path, read_only: bool = False,
+                    default_wait: float = DEFAULT_LOCK_WAIT_SECONDS) -> duckdb.DuckDBPyConnection:
+    """Open the DuckDB file, waiting up to `lock_wait_seconds(default_wait)` while another process (a BI reader
     holding it open, another run) has it locked: DuckDB takes one writer process, and no reader
     beside it. Says once that it waits, and gives up with `WarehouseLockedError`."""
-    wait, deadline = lock_wait_seconds(), None
+    wait, deadline = lock_wait_seconds(default_wait), None
     while True:
         try:
             return duckdb.connect(str(path), read_only=read_only)
@@ -73,33 +65,38 @@ def connect_waiting(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConne
 
 
 class Warehouse(dg.ConfigurableResource):
-    """The DuckDB warehouse and the folders around it, all under one home."""
+    """The DuckDB warehouse and the folders around it, all under one home. Paths come from `settings`;
+    naming one makes nothing: whoever writes a folder makes it."""
 
     home: str
 
     @property
+    def settings(self) -> Settings:
+        return Settings.from_env(self.home)
+
+    @property
     def home_dir(self) -> Path:
-        return Path(self.home)
+        return self.settings.home
 
     @property
     def path(self) -> Path:
-        return self.home_dir / "warehouse.duckdb"
+        return self.settings.warehouse_path
 
     @property
     def landing_dir(self) -> Path:
-        return self.home_dir / "landing"
+        return self.settings.landing_dir
 
     @property
     def reports_dir(self) -> Path:
-        path = self.home_dir / "reports"
-        path.mkdir(parents=True, exist_ok=True)
-        return path
+        return self.settings.reports_dir
 
     @property
     def models_dir(self) -> Path:
-        path = self.home_dir / "models"
-        path.mkdir(parents=True, exist_ok=True)
-        return path
+        return self.settings.models_dir
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        """A run starts: close an existing home to everybody but its owner."""
+        owner_only(self.home_dir)
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Callable
 
@@ -12,6 +12,7 @@ import dagster as dg
 import duckdb
 import pytest
 
+from hr_pipeline.cli import DEMO_DRIFT_WEEKS_BEFORE_AS_OF
 from hr_pipeline.synth.defects import DefectRates
 from hr_pipeline.synth.extracts import generate_world, parse_missing
 
@@ -53,11 +54,13 @@ def materialise(home: Path) -> PipelineRun:
     return PipelineRun(home, result)
 
 
+DEMO_DRIFT_AT = AS_OF - timedelta(weeks=DEMO_DRIFT_WEEKS_BEFORE_AS_OF)
+
+
 @pytest.fixture(scope="session")
 def default_run(tmp_path_factory) -> PipelineRun:
-    """A world large enough for a meaningful time-ordered holdout, with a drift event."""
-    return run_world(tmp_path_factory.mktemp("world"), employees=600, years=3, seed=11,
-                     drift_at=date(2026, 2, 16))
+    """The demo's world (its size, seed and drift event): what the README's first command shows is what is tested."""
+    return run_world(tmp_path_factory.mktemp("world"), drift_at=DEMO_DRIFT_AT)
 
 
 @pytest.fixture(scope="session")
@@ -128,4 +131,6 @@ def pytest_configure(config) -> None:
     """Parse the dbt project once in the controlling process, before test workers start, so that
     two workers never write dbt's manifest at the same time."""
     if not hasattr(config, "workerinput"):
-        import hr_pipeline.warehouse.dbt  # noqa: F401  (prepares the manifest when it is stale)
+        from hr_pipeline.warehouse.project import dbt_project, prepare_manifest
+
+        prepare_manifest(dbt_project())

@@ -7,11 +7,12 @@ from datetime import datetime
 import dagster as dg
 
 from hr_pipeline.ml import registry
-from hr_pipeline.ml.assets import DECISIONS_KEY, MODEL, NO_CHAMPION, hire_success_model
-from hr_pipeline.ml.features import CATEGORICAL, NUMERICAL, feature_select
+from hr_pipeline.ml.assets import model_key, no_champion, table_key
+from hr_pipeline.ml.spec import HIRE_SUCCESS as SPEC
 from hr_pipeline.resources import Warehouse
+from hr_pipeline.settings import Policy
 
-CURRENT_WINDOW_DAYS = 91
+CURRENT_WINDOW_DAYS = Policy().drift_window_days
 
 DRIFT_DDL = """
 CREATE SCHEMA IF NOT EXISTS monitoring;
@@ -24,12 +25,12 @@ CREATE TABLE IF NOT EXISTS monitoring.drift_metrics (
 
 @dg.asset(
     key=["monitoring", "drift_metrics"],
-    deps=[hire_success_model, DECISIONS_KEY],
+    deps=[model_key(SPEC), table_key(SPEC)],
     group_name="monitoring",
     kinds={"evidently", "duckdb"},
     description="Evidently data-drift report comparing the applications of the champion's training window "
-                "with those of the latest 13 weeks; per-feature method, score, threshold and verdict are "
-                "appended here, the HTML report goes to <home>/reports/. Without a champion (or without "
+                f"with those of the latest {CURRENT_WINDOW_DAYS} days; per-feature method, score, threshold and "
+                "verdict are appended here, the HTML report goes to <home>/reports/. Without a champion (or without "
                 "applications in a window) nothing is compared and the metadata says so.",
 )
 def drift_metrics(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
@@ -37,25 +38,24 @@ def drift_metrics(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg
 
     with warehouse.connect() as con:
         con.execute(DRIFT_DDL)  # the quarterly review reads it, drift or not
-        model = registry.champion(con, MODEL)
+        model = registry.serving(con, SPEC.name)[0]
         if model is None:
-            return _skipped(context, f"{NO_CHAMPION}: no drift to measure")
+            return _skipped(context, f"{no_champion(SPEC)}: no drift to measure")
         as_of = con.execute("SELECT as_of_date FROM intermediate.int_as_of").fetchone()[0]
-        reference = con.execute(feature_select("decided_at BETWEEN ? AND ?", extra=("applied_at",)),
+        reference = con.execute(SPEC.select("decided_at BETWEEN ? AND ?", extra=("applied_at",)),
                                 [model.train_start, model.train_end]).df()
-        current = con.execute(feature_select(f"applied_at >= CAST(? AS DATE) - INTERVAL {CURRENT_WINDOW_DAYS} DAY",
-                                         extra=("applied_at",), order_by="applied_at, application_id"),
-                              [as_of]).df()
+        current = con.execute(SPEC.select(f"applied_at >= CAST(? AS DATE) - INTERVAL {CURRENT_WINDOW_DAYS} DAY",
+                                          extra=("applied_at",)), [as_of]).df()
         if reference.empty or current.empty:
             return _skipped(context, f"no applications in the {'reference' if reference.empty else 'current'} "
                                      f"window of {model.version}: no drift to measure")
         current_start = current["applied_at"].min()
-        report = warehouse.reports_dir / f"drift_{MODEL}_{as_of:%Y-%m-%d}.html"
+        report = warehouse.reports_dir / f"drift_{SPEC.name}_{as_of:%Y-%m-%d}.html"
         context.log.info(f"drift: {len(reference)} reference rows vs {len(current)} current rows")
         title = (f"Features of {model.version}. Reference: its training window "
                  f"{model.train_start:%Y-%m-%d} to {model.train_end:%Y-%m-%d}. "
                  f"Current: applications of the {CURRENT_WINDOW_DAYS} days up to {as_of:%Y-%m-%d}.")
-        result = compute_drift(reference, current, list(NUMERICAL), list(CATEGORICAL), report, title=title)
+        result = compute_drift(reference, current, list(SPEC.numerical), list(SPEC.categorical), report, title=title)
         run_id = context.run.run_id
         run_at = datetime.now()  # one timestamp for the whole run: BI picks the latest run by it
         con.executemany(

@@ -5,17 +5,16 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from pathlib import Path
 
 from hr_pipeline.ingest.pseudonymise import SALT_ENV, SaltMismatchError, person_key
 from hr_pipeline.privacy.audit import Removal
-from hr_pipeline.resources import HOME_ENV, Warehouse, WarehouseLockedError, pipeline_home
+from hr_pipeline.resources import Warehouse, WarehouseLockedError
+from hr_pipeline.settings import HOME_ENV, Settings
 
 
 def _warehouse(home: str | None) -> Warehouse | None:
     """The home's warehouse, or None (after one line on stderr) when there is none to work on."""
-    folder = Path(home).expanduser().resolve() if home else pipeline_home()
-    warehouse = Warehouse(home=str(folder))
+    warehouse = Warehouse(home=str(Settings.from_env(home).home))
     if not warehouse.path.is_file():
         print(f"no warehouse at {warehouse.path}: check --home (or ${HOME_ENV})", file=sys.stderr)
         return None
@@ -91,7 +90,7 @@ def cmd_retention(args: argparse.Namespace) -> int:
 
 def add_privacy_commands(sub: argparse._SubParsersAction) -> None:
     """The `erase` and `retention` subcommands of `hr-pipeline`."""
-    home_help = f"pipeline home (default ${HOME_ENV} or ./.hr_pipeline)"
+    from hr_pipeline.cli import HOME_HELP as home_help
     erase = sub.add_parser("erase", help="remove one person from the warehouse, exports and reports (GDPR)")
     who = erase.add_mutually_exclusive_group(required=True)
     who.add_argument("--email", help="the person's e-mail address (needs the salt in $" + SALT_ENV + ")")

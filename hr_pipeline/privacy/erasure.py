@@ -26,6 +26,7 @@ from hr_pipeline.ingest.contracts import CONTRACTS, SYSTEMS, Contract, contracts
 from hr_pipeline.ingest.parsing import ident, quote
 from hr_pipeline.ingest.pseudonymise import GOVERNANCE_SCHEMA, register_person_key
 from hr_pipeline.privacy.audit import ERASED_IDS_TABLE, Removal, ensure_audit_tables, record
+from hr_pipeline.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -134,8 +135,9 @@ def erase_person(con: duckdb.DuckDBPyConnection, home: Path, person_key: str, sa
         collect_ids(con)
         values = [row[0] for row in con.execute("SELECT id FROM _erased").fetchall()]
         removals, sources = scrub_warehouse(con, values)
-        removals += rewrite_exports(con, home / "exports", values)
-        removals += scrub_reports(home / "reports", values, home)
+        settings = Settings(home=home)
+        removals += rewrite_exports(con, settings.exports_dir, values)
+        removals += scrub_reports(settings.reports_dir, values, home)
         con.execute(f"INSERT INTO {ERASED_IDS_TABLE} SELECT person_key(id), now() FROM _erased")
         (subject,) = con.execute("SELECT person_key(?)", [person_key]).fetchone()
         erasure_id = record(con, "erase", subject, removals)

@@ -34,13 +34,16 @@ RATING_PER_SOFT_SKILL = 0.8
 RATING_PER_GRADE_POINT = 0.0  # grades do not predict performance
 RATING_PER_EXPERIENCE_YEAR = 0.06  # up to 15 years
 RATING_DEGREE = 0.3  # bachelor or higher
-RATING_COMMUNICATION_CUSTOMER_FACING = 0.6  # per SD of (unrecorded) communication skill
+RATING_COMMUNICATION_CUSTOMER_FACING = 0.6  # per SD of communication skill
+# Its one trace in the records: the soft skills a candidate lists are drawn in the order of a uniform
+# key, and communication's key is lowered by this much per SD of the trait.
+COMMUNICATION_MENTION = 1.0
 RATING_NOISE = 0.4
 STAFF_RATING_MEAN, STAFF_RATING_SD = 3.4, 0.5  # latent rating of the workforce already there
 
 # -- Screening -----------------------------------------------------------------------------------
 # The vendor AI's log-odds: it overweights grades and experience, and is blind to communication.
-AI_SIGNAL = 0.4  # weight on the log-odds of success as it would estimate them without communication
+AI_SIGNAL = 0.25  # weight on the log-odds of success as it would estimate them without communication
 AI_PER_GRADE_POINT = 2.0  # above a grade average of 2.9
 AI_PER_EXPERIENCE_YEAR = 0.15  # up to 15 years
 AI_INTERCEPT, AI_NOISE = -2.1, 0.55
@@ -57,16 +60,21 @@ ROUTING_CONFIDENCE = 0.70
 RANDOM_SAMPLE_SHARE = 0.10
 
 # -- Workforce -------------------------------------------------------------------------------------
-VOLUNTARY_EXIT_PER_YEAR = 0.11  # hazard from the second year on
+# Voluntary exits from the second year on: a low background hazard, and burnout, which drives most of them.
+VOLUNTARY_EXIT_PER_YEAR = 0.02  # hazard outside burnout
 INVOLUNTARY_EXIT_PER_YEAR = 0.04
 FIRST_YEAR_LEAVERS_VOLUNTARY = 0.70
 ANNUAL_GROWTH = 0.05
-BURNOUT_PER_YEAR = 0.15  # episodes start at this rate, after the first year
-BURNOUT_WEEKS = (8, 26)
+BURNOUT_PER_YEAR = 0.40  # one episode per employee, starting at this rate after the first year
+BURNOUT_WEEKS = (16, 40)
 BURNOUT_TRAINED_SHARE = 0.30  # episodes in which the employee gets a training
-BURNOUT_HAZARD_MULTIPLIER = 4.0
-BURNOUT_TRAINED_HAZARD_MULTIPLIER = 1.5
-BURNOUT_OVERTIME_RAMP = 10.0  # extra weekly overtime hours reached at the end of an episode
+# The voluntary hazard rises linearly through an episode to this multiple at its end (2.0 exits a year) and
+# stays there for BURNOUT_AFTER_WEEKS (notice, job search): over half of the untrained episodes end in an exit.
+BURNOUT_HAZARD_MULTIPLIER = 100.0
+BURNOUT_TRAINED_HAZARD_MULTIPLIER = 4.0
+BURNOUT_AFTER_WEEKS = 8
+BURNOUT_OVERTIME_RAMP = 10.0  # extra weekly overtime hours in an episode, reached early and kept to its end
+BURNOUT_OVERTIME_BUILDUP = 0.25  # share of the episode over which that extra overtime builds up
 BURNOUT_ENGAGEMENT_DROP = 1.5  # engagement points lost by the end of an episode
 TRAININGS_PER_YEAR = 1.5
 JOB_CHANGES_PER_YEAR = 0.12
@@ -105,15 +113,21 @@ PLANTED_EFFECTS = (
     PlantedEffect("grades_rating", "The grade average has no effect on the 12-month performance rating.",
                   RATING_PER_GRADE_POINT, "rating points per grade point"),
     PlantedEffect("burnout_attrition",
-                  "During a burnout episode (overtime ramps up, engagement falls, no training) the voluntary "
-                  "exit hazard is multiplied.", BURNOUT_HAZARD_MULTIPLIER, "hazard ratio"),
+                  "During a burnout episode (overtime up early and staying up, engagement falling, no training) "
+                  "the voluntary exit hazard rises linearly to this multiple of the background hazard at the "
+                  f"episode's end and stays there for {BURNOUT_AFTER_WEEKS} weeks.", BURNOUT_HAZARD_MULTIPLIER,
+                  "hazard ratio at the episode's end"),
     PlantedEffect("burnout_attrition_trained",
-                  "A training during the burnout episode lowers that multiplier.",
-                  BURNOUT_TRAINED_HAZARD_MULTIPLIER, "hazard ratio"),
+                  "A training during the burnout episode lowers that multiple.",
+                  BURNOUT_TRAINED_HAZARD_MULTIPLIER, "hazard ratio at the episode's end"),
     PlantedEffect("recruiter_bias_minority",
                   "Recruiters advance candidates with ethnicity = minority less often, although their true "
                   "success does not depend on it.", RECRUITER_MINORITY_PENALTY,
                   f"log-odds on the recruiter's own reading (they override beyond ±{RECRUITER_OVERRIDE_MARGIN})"),
+    PlantedEffect("communication_mention",
+                  "Candidates strong in communication list it among their soft skills more often: the only trace "
+                  "of the trait in the records, which the vendor AI ignores.", COMMUNICATION_MENTION,
+                  "shift of the listing order key per SD of communication skill"),
     PlantedEffect("communication_customer_facing",
                   "In customer-facing job families communication skill raises the 12-month rating; the vendor "
                   "AI ignores it, recruiters see it, so their overrides there are right more often than the AI.",

@@ -24,11 +24,13 @@ from hr_pipeline.ingest.contracts import CONTRACTS, CONTRACTS_BY_TABLE
 from hr_pipeline.synth import effects as fx
 from hr_pipeline.synth import render
 from hr_pipeline.synth.defects import DefectRates, Marker, parse_missing
-from hr_pipeline.synth.world import WorldSpec, simulate
+from hr_pipeline.synth.spec import WorldSpec
+from hr_pipeline.synth.world import simulate
 
 __all__ = ["DefectRates", "GenerateSummary", "generate_world", "parse_missing"]
 
 log = logging.getLogger(__name__)
+TRUTH_DIR = "ground_truth"  # beside landing/: what only a synthetic world knows
 
 DUCKDB_MEMORY_LIMIT = "2GB"
 
@@ -97,7 +99,8 @@ GROUND_TRUTH = {
         "burnout_start": "start of the burnout episode, when it began while employed before the as-of date",
         "burnout_end": "its end (or the as-of date)",
         "trained_in_burnout": "the employee got a training during the episode",
-        "burnout_hazard_multiplier": "the voluntary hazard is multiplied by this during the episode",
+        "burnout_hazard_multiplier": "the multiple of the voluntary hazard at the episode's end (rising from 1 "
+                                     "at its start, held for some weeks after)",
     }),
     "defects.parquet": ("one row per injected defect of a landed record", {
         "table": "raw table of the record (`<system>_<entity>`)",
@@ -139,7 +142,8 @@ def _truth_sql(work: Path) -> dict[str, str]:
     }
 
 
-def generate_world(out: Path, employees: int = 250, years: int = 3, seed: int = 7, as_of: date | None = None,
+def generate_world(out: Path, employees: int = WorldSpec.employees, years: int = WorldSpec.years,
+                   seed: int = WorldSpec.seed, as_of: date | None = None,
                    drift_at: date | None = None, missing: dict[tuple[str, str], float] | None = None,
                    defects: DefectRates | None = None) -> GenerateSummary:
     """Simulate the world and write its landing zone and ground truth under `out`.
@@ -149,7 +153,7 @@ def generate_world(out: Path, employees: int = 250, years: int = 3, seed: int = 
     spec = WorldSpec(employees=employees, years=years, seed=seed, as_of=as_of or WorldSpec.as_of, drift_at=drift_at)
     rates, missing = defects or DefectRates(), missing or {}
     out = Path(out)
-    work, landing, truth = out / ".work", out / "landing", out / "ground_truth"
+    work, landing, truth = out / ".work", out / "landing", out / TRUTH_DIR
     shutil.rmtree(work, ignore_errors=True)
     log.info("simulating %d employees over %d years up to %s", employees, years, spec.end.date())
     spill = Spill(work, Marker(rates, missing, np.random.default_rng([seed, 2])))

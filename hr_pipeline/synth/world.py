@@ -13,8 +13,6 @@ Times are int64 seconds since the epoch, dates int days since the epoch, categor
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
-from datetime import date
 from typing import Protocol
 
 import numpy as np
@@ -29,6 +27,7 @@ from hr_pipeline.synth import effects as fx
 from hr_pipeline.synth.defects import DefectRates
 from hr_pipeline.synth import names as nm
 from hr_pipeline.synth import vocabulary as vc
+from hr_pipeline.synth.spec import WorldSpec
 
 DAY = 86_400
 WEEK = 7 * DAY
@@ -54,25 +53,6 @@ VARIANTS = np.array([v for s in vc.SKILLS for v in s.variants], dtype=object)
 VARIANT_COUNT = np.array([len(s.variants) for s in vc.SKILLS])
 VARIANT_FIRST = np.cumsum(VARIANT_COUNT) - VARIANT_COUNT
 UNKNOWN_SKILLS = np.array(vc.UNKNOWN_SKILLS, dtype=object)
-
-
-@dataclass(frozen=True)
-class WorldSpec:
-    employees: int = 250
-    years: int = 3
-    seed: int = 7
-    as_of: date = date(2026, 11, 16)
-    drift_at: date | None = None
-
-    @property
-    def end(self) -> pd.Timestamp:
-        """The as-of date moved back to a Monday, the weekday extracts are cut."""
-        ts = pd.Timestamp(self.as_of)
-        return ts - pd.Timedelta(days=ts.weekday())
-
-    @property
-    def start(self) -> pd.Timestamp:
-        return self.end - pd.Timedelta(weeks=52 * self.years)
 
 
 class Sink(Protocol):
@@ -145,9 +125,11 @@ def _proficiency(rng, n: int) -> np.ndarray:
     return np.clip(1 + rng.binomial(4, 0.55, n), 1, 5).astype(np.int32)
 
 
-def _draw_skills(rng, pools: list[np.ndarray], families: np.ndarray, n_tech: np.ndarray, n_soft: np.ndarray):
+def _draw_skills(rng, pools: list[np.ndarray], families: np.ndarray, n_tech: np.ndarray, n_soft: np.ndarray,
+                 communication: np.ndarray | None = None):
     """Distinct technical skills from each row's family pool and distinct soft skills, as long arrays
-    (owner row, skill) ordered by owner."""
+    (owner row, skill) ordered by owner. With `communication` (the trait, per row), the stronger
+    communicators name communication among their soft skills more often."""
     owners, skills = [], []
     for f, pool in enumerate(pools):
         rows = np.flatnonzero(families == f)
@@ -158,13 +140,35 @@ def _draw_skills(rng, pools: list[np.ndarray], families: np.ndarray, n_tech: np.
             owners.append(np.repeat(rows, take))
             skills.append(pool[order][keep])
     soft = np.array(vc.SOFT_SKILLS)
-    order = np.argsort(rng.random((len(families), len(soft))), axis=1)
+    key = rng.random((len(families), len(soft)))
+    if communication is not None:
+        key[:, soft == vc.SKILL_INDEX["communication"]] -= fx.COMMUNICATION_MENTION * communication[:, None]
+    order = np.argsort(key, axis=1)
     keep = np.arange(len(soft))[None, :] < n_soft[:, None]
     owners.append(np.repeat(np.arange(len(families)), n_soft))
     skills.append(soft[order][keep])
     owners, skills = np.concatenate(owners), np.concatenate(skills)
     by_owner = np.argsort(owners, kind="stable")
     return owners[by_owner], skills[by_owner]
+
+
+def _voluntary_exit(e: np.ndarray, t0: np.ndarray, ep_start: np.ndarray, ep_end: np.ndarray,
+                    mult: np.ndarray) -> np.ndarray:
+    """When the voluntary hazard, summed from `t0`, reaches `e` (an Exp(1) draw): the base rate, rising
+    linearly through the burnout episode to `mult` times it at the episode's end, held there for
+    `BURNOUT_AFTER_WEEKS` (the notice of someone who decided to leave), then the base rate again."""
+    rate = fx.VOLUNTARY_EXIT_PER_YEAR / YEAR
+    length = np.maximum(ep_end - ep_start, 1).astype(float)
+    after_end = ep_end + fx.BURNOUT_AFTER_WEEKS * WEEK
+    before = (ep_start - t0) * rate  # the hazard summed up to each phase's end
+    ramp = before + length * rate * (1 + mult) / 2
+    held = ramp + (after_end - ep_end) * rate * mult
+    # inside the ramp the sum is rate x + a x^2 after the start, a = rate (mult - 1) / (2 length)
+    left = np.maximum(e - before, 0)
+    x = 2 * left / (rate + np.sqrt(rate**2 + 2 * rate * (mult - 1) / length * left))
+    return np.select([e < before, e < ramp, e < held],
+                     [t0 + e / rate, ep_start + x, ep_end + (e - ramp) / (rate * mult)],
+                     after_end + (e - held) / rate)
 
 
 class Simulator:
@@ -319,20 +323,15 @@ class Simulator:
         """Exit time and kind, and the burnout episode that raises the voluntary hazard.
 
         First-year leavers of new hires follow the hire model (`retained12`); from `hazard_from` on,
-        voluntary exits follow a constant hazard multiplied during the one burnout episode, and
-        involuntary exits a constant hazard."""
+        voluntary exits follow a constant hazard raised by the one burnout episode (see
+        `_voluntary_exit`), and involuntary exits a constant hazard."""
         rng, n = self.rng, len(emp)
         t0 = emp["hazard_from"].to_numpy()
         ep_start = t0 + (rng.exponential(1 / fx.BURNOUT_PER_YEAR, n) * YEAR).astype(np.int64)
         ep_end = ep_start + rng.integers(fx.BURNOUT_WEEKS[0] * WEEK, fx.BURNOUT_WEEKS[1] * WEEK, n)
         trained = rng.random(n) < fx.BURNOUT_TRAINED_SHARE
         mult = np.where(trained, fx.BURNOUT_TRAINED_HAZARD_MULTIPLIER, fx.BURNOUT_HAZARD_MULTIPLIER)
-        rate = fx.VOLUNTARY_EXIT_PER_YEAR / YEAR
-        e = rng.exponential(1.0, n)
-        before, during = (ep_start - t0) * rate, (ep_end - ep_start) * rate * mult
-        voluntary_t = np.where(e < before, t0 + e / rate,
-                               np.where(e < before + during, ep_start + (e - before) / (rate * mult),
-                                        ep_end + (e - before - during) / rate))
+        voluntary_t = _voluntary_exit(rng.exponential(1.0, n), t0, ep_start, ep_end, mult)
         involuntary_t = t0 + rng.exponential(1 / fx.INVOLUNTARY_EXIT_PER_YEAR, n) * YEAR
         exit_t = np.minimum(voluntary_t, involuntary_t)
         voluntary = voluntary_t <= involuntary_t
@@ -538,7 +537,7 @@ class Simulator:
             "completed_at": _days(when // DAY), "updated_at": _ts(when + 2 * DAY)}))
 
     def timesheets(self, emp: pd.DataFrame) -> None:
-        """A timesheet per full week employed; overtime ramps up and sick days rise in an episode."""
+        """A timesheet per full week employed; in an episode overtime climbs early and stays high, sick days rise."""
         rng = self.rng
         weeks = np.arange(self.start, self.end, WEEK)
         lo, hi = self.employed_window(emp)
@@ -553,7 +552,8 @@ class Simulator:
         vacation = np.where(rng.random(n) < holiday, 5, np.where(rng.random(n) < 0.05, rng.integers(1, 3, n), 0))
         vacation = np.minimum(vacation, 5 - sick)
         base_overtime = rng.gamma(1.5, 1.2, len(emp))
-        overtime = (base_overtime[who] * rng.gamma(2.0, 0.5, n) + fx.BURNOUT_OVERTIME_RAMP * progress)
+        overtime = (base_overtime[who] * rng.gamma(2.0, 0.5, n)
+                    + fx.BURNOUT_OVERTIME_RAMP * np.minimum(progress / fx.BURNOUT_OVERTIME_BUILDUP, 1))
         overtime = np.round(np.where(sick + vacation < 5, overtime, 0) * 4) / 4
         hours = np.round((37.0 * (5 - sick - vacation) / 5 + overtime) * 4) / 4
         self.sink("timetracking_timesheets", pd.DataFrame({
@@ -673,7 +673,7 @@ class Simulator:
         band = np.clip(np.floor(experience / 4) + rng.integers(-1, 2, n), 0, 4).astype(np.int16)
 
         # Records, as the ATS holds them.
-        skill_owner, skill = _draw_skills(rng, FAMILY_POOLS, fam, n_tech, n_soft)
+        skill_owner, skill = _draw_skills(rng, FAMILY_POOLS, fam, n_tech, n_soft, communication)
         self.requisition_records(req_id, family, office, open_t, closed_t)
         self.candidate_records(app_id, applied_t, person, experience, education, grade, intl, channel, skill_owner,
                                skill)

@@ -5,11 +5,9 @@ write after the warehouse marts are built: `warehouse_models` runs before them, 
 after.
 """
 
-
 import os
 import re
 import shutil
-import sysconfig
 from pathlib import Path
 from typing import Any, Iterator, Mapping, Optional
 
@@ -18,33 +16,13 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 
 from hr_pipeline.resources import Warehouse
 from hr_pipeline.warehouse.dbt_child import PARENT_ENV
+from hr_pipeline.warehouse.project import DBT_PROJECT_DIR, SCRIPTS_DIR, dbt_project, dbt_vars, installed_script
 
-DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 REVIEW_SELECTION = "tag:reviews"
 # dagster-dbt gives each dbt call its own `target/<op>-<run id>-<id>` folder (dbt.log, run_results.json);
 # the newest few are kept for debugging, older ones deleted.
 KEPT_DBT_TARGETS = 10
 INVOCATION_TARGET = re.compile(r".+-[0-9a-f]{7}-[0-9a-f]{7}")
-
-# dagster-dbt runs `dbt` from PATH (its manifest preparer takes no executable): put this interpreter's
-# scripts folder first, so that an un-activated virtualenv finds the dbt installed beside it.
-os.environ["PATH"] = os.pathsep.join([sysconfig.get_path("scripts"), os.environ.get("PATH", "")])
-dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-
-
-def _manifest_is_stale() -> bool:
-    """No manifest (a fresh clone) or one older than a model, macro, seed or test edited since."""
-    if not dbt_project.manifest_path.exists():
-        return True
-    built = dbt_project.manifest_path.stat().st_mtime
-    sources = [DBT_PROJECT_DIR / "dbt_project.yml"] + [
-        p for folder in ("models", "macros", "seeds", "tests") for p in (DBT_PROJECT_DIR / folder).rglob("*")]
-    return any(p.stat().st_mtime > built for p in sources if p.is_file())
-
-
-dbt_project.prepare_if_dev()
-if _manifest_is_stale():  # outside `dagster dev`, parse only when something changed
-    dbt_project.preparer.prepare(dbt_project)
 
 GROUP_OF_FOLDER = {"staging": "warehouse", "intermediate": "warehouse", "marts": "warehouse",
                    "quality": "quality", "reviews": "reviews"}
@@ -103,18 +81,18 @@ def before_dbt(warehouse: Warehouse) -> None:
 
 def dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse) -> Iterator:
     before_dbt(warehouse)
-    prune_dbt_targets(dbt_project.project_dir / "target", KEPT_DBT_TARGETS - 1)
-    yield from dbt.cli(["build"], context=context).stream()
+    prune_dbt_targets(DBT_PROJECT_DIR / "target", KEPT_DBT_TARGETS - 1)
+    yield from dbt.cli(["build", *dbt_vars(warehouse.settings)], context=context).stream()
 
 
-@dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, exclude=REVIEW_SELECTION,
+@dbt_assets(manifest=dbt_project().manifest_path, project=dbt_project(), exclude=REVIEW_SELECTION,
             dagster_dbt_translator=translator, name="warehouse_models")
 def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse):
     """Staging, intermediate and mart models with their dbt tests."""
     yield from dbt_build(context, dbt, warehouse)
 
 
-@dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, select=REVIEW_SELECTION,
+@dbt_assets(manifest=dbt_project().manifest_path, project=dbt_project(), select=REVIEW_SELECTION,
             dagster_dbt_translator=translator, name="review_models")
 def review_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse):
     """Weekly and quarterly review tables and the daily data-quality table."""
@@ -123,8 +101,9 @@ def review_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, wareho
 
 # `hr-pipeline-dbt` (installed beside this interpreter with the package) is dbt that dies with the process
 # running it; plain dbt where the package's scripts are not installed.
-DBT_CHILD = Path(sysconfig.get_path("scripts")) / "hr-pipeline-dbt"
-dbt_resource = DbtCliResource(project_dir=dbt_project, dbt_executable=str(DBT_CHILD) if DBT_CHILD.exists() else "dbt")
+DBT_CHILD = SCRIPTS_DIR / "hr-pipeline-dbt"
+dbt_resource = DbtCliResource(project_dir=dbt_project(),
+                              dbt_executable=str(DBT_CHILD) if DBT_CHILD.exists() else installed_script("dbt"))
 
 
 @dg.asset(
@@ -135,8 +114,9 @@ dbt_resource = DbtCliResource(project_dir=dbt_project, dbt_executable=str(DBT_CH
     description="The dbt docs site (index.html, manifest and catalog) for analysts, under <home>/dbt_docs.",
 )
 def dbt_docs(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse) -> dg.MaterializeResult:
-    target = warehouse.home_dir / "dbt_docs"
+    target = warehouse.settings.dbt_docs_dir
     before_dbt(warehouse)
-    dbt.cli(["docs", "generate"], manifest=dbt_project.manifest_path, target_path=target).wait()
+    dbt.cli(["docs", "generate", *dbt_vars(warehouse.settings)], manifest=dbt_project().manifest_path,
+            target_path=target).wait()
     context.log.info(f"dbt docs written to {target}")
     return dg.MaterializeResult(metadata={"index": dg.MetadataValue.path(str(target / "index.html"))})

@@ -34,7 +34,7 @@ def export_tables(con: duckdb.DuckDBPyConnection, out: Path) -> dict[str, int]:
                 "rewritten after each build, for BI tools that should not touch the warehouse file.",
 )
 def bi_exports(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
-    out = warehouse.home_dir / "exports"
+    out = warehouse.settings.exports_dir
     with warehouse.connect(read_only=True) as con:
         rows = export_tables(con, out)
     context.log.info(f"exported {len(rows)} tables to {out}")

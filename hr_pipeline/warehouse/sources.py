@@ -6,6 +6,7 @@ from __future__ import annotations
 import yaml
 
 from hr_pipeline.ingest.contracts import CONTRACTS, LINEAGE_COLUMNS
+from hr_pipeline.settings import Policy
 
 # Lineage columns are described once, in dbt_project/models/docs.md.
 _LINEAGE_DOCS = {"person_key": "person_key", "_extra": "extra_columns", "_extract_date": "extract_date",
@@ -25,9 +26,10 @@ def render_raw_sources() -> str:
             "config": {"meta": {"dagster": {"asset_key": ["raw", contract.table]}}},
             "columns": columns,
         })
-    # Weekly extracts: a week and a day without one is late; a quarter without one breaks the design's
-    # "quarterly refresh at least". Checked with `dbt source freshness`.
-    freshness = {"warn_after": {"count": 8, "period": "day"}, "error_after": {"count": 92, "period": "day"}}
+    # Checked with `dbt source freshness`.
+    policy = Policy()
+    freshness = {"warn_after": {"count": policy.freshness_warn_days, "period": "day"},
+                 "error_after": {"count": policy.freshness_error_days, "period": "day"}}
     source = {"name": "raw", "schema": "raw", "loaded_at_field": "_loaded_at", "freshness": freshness,
               "tables": tables,
               "description": "Landing extracts from the ATS, the HRIS and time tracking, loaded as sent, one row per "

@@ -16,7 +16,7 @@ from hr_pipeline.resources import LOCK_WAIT_ENV
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("cli_world")]
 
-PHASES = ("ingest ats", "ingest hris", "ingest timetracking", "dbt warehouse build", "quality gate", "model",
+PHASES = ("ingest ats", "ingest hris", "ingest timetracking", "dbt warehouse build", "quality gate", "models",
           "scoring", "routing", "drift", "reviews", "exports", "docs")
 
 

@@ -9,8 +9,9 @@ import dagster as dg
 import duckdb
 import pytest
 
-from hr_pipeline.ml.assets import application_scores
-from hr_pipeline.ml.features import feature_select, features_hashes
+from hr_pipeline.ml.assets import scores_assets
+from hr_pipeline.ml.features import features_hashes
+from hr_pipeline.ml.spec import HIRE_SUCCESS
 from hr_pipeline.resources import Warehouse
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("default_world")]
@@ -24,8 +25,9 @@ def test_every_scored_application_is_in_the_log_with_its_version_hash_and_reason
         scored = wh.execute("""SELECT application_id, model_version, features_hash, routing_reason, routed_to_human,
                                       run_id FROM ml.application_scores ORDER BY application_id""").fetchall()
         logged = wh.execute(f"{PIPELINE_ROWS} ORDER BY application_id").fetchall()
-        (champion,) = wh.execute("SELECT version FROM ml.model_registry WHERE status = 'champion'").fetchone()
-        queued = dict(wh.execute("SELECT application_id, reason FROM ml.review_queue").fetchall())
+        (champion,) = wh.execute("SELECT version FROM ml.model_aliases WHERE model_name = 'hire_success' "
+                                 "AND alias = 'champion'").fetchone()
+        queued = dict(wh.execute("SELECT application_id, primary_reason FROM ml.review_queue").fetchall())
     assert len(scored) > 20 and logged == scored
     assert {version for _, version, *_ in logged} == {champion}
     assert {a: reason for a, _, _, reason, routed, _ in logged if routed} == queued
@@ -35,9 +37,9 @@ def test_every_scored_application_is_in_the_log_with_its_version_hash_and_reason
 def test_the_hash_is_a_recomputation_from_the_features_the_model_saw(default_run):
     with default_run.connect() as wh:
         logged = dict(wh.execute("SELECT application_id, features_hash FROM ml.recommendation_log").fetchall())
-        features = wh.execute(feature_select("is_open", extra=("application_id",))).df()
+        features = wh.execute(HIRE_SUCCESS.select(HIRE_SUCCESS.to_score)).df()
     assert len(set(logged.values())) > len(logged) / 2  # applications differ, so do their hashes
-    assert dict(zip(features["application_id"], features_hashes(features), strict=True)) == logged
+    assert dict(zip(features["application_id"], features_hashes(HIRE_SUCCESS, features), strict=True)) == logged
 
 
 def test_the_vendor_ai_recommendations_and_every_human_decision_are_joined(default_run):
@@ -61,7 +63,7 @@ def test_the_vendor_ai_recommendations_and_every_human_decision_are_joined(defau
 
 def test_rescoring_unchanged_features_appends_a_run_with_the_same_hashes(default_run, tmp_path):
     shutil.copy(default_run.home / "warehouse.duckdb", tmp_path / "warehouse.duckdb")
-    result = dg.materialize([application_scores], resources={"warehouse": Warehouse(home=str(tmp_path))},
+    result = dg.materialize([scores_assets[HIRE_SUCCESS.name]], resources={"warehouse": Warehouse(home=str(tmp_path))},
                             instance=dg.DagsterInstance.ephemeral())
     assert result.success
     with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as wh:

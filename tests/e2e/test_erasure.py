@@ -15,8 +15,10 @@ from conftest import TEST_SALT, PipelineRun, materialise
 
 from hr_pipeline.cli import main
 from hr_pipeline.ingest.pseudonymise import SALT_ENV, person_key
-from hr_pipeline.ml.assets import MATURED
-from hr_pipeline.ml.features import DECISIONS
+from hr_pipeline.ml.spec import HIRE_SUCCESS
+
+NEWEST_HIRE_MODEL = (f"SELECT n_train + n_holdout FROM ml.model_registry WHERE model_name = '{HIRE_SUCCESS.name}' "
+                     "ORDER BY trained_at DESC")
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("default_world")]
 
@@ -32,8 +34,8 @@ def _person(home: Path) -> tuple[str, str, str, str]:
         FROM '{home / 'ground_truth/applications.parquet'}' g
         JOIN read_json_auto('{home / 'landing/ats/*/candidates.jsonl'}') c USING (candidate_id)
         WHERE g.hired AND g.employee_id IS NOT NULL
-          AND (g.application_id, g.employee_id) IN (SELECT (application_id, employee_id) FROM w.{DECISIONS}
-                                                    WHERE {MATURED})
+          AND (g.application_id, g.employee_id) IN (SELECT (application_id, employee_id) FROM w.{HIRE_SUCCESS.table}
+                                                    WHERE {HIRE_SUCCESS.labelled})
         ORDER BY g.application_id LIMIT 1""").fetchone()
 
 
@@ -95,9 +97,8 @@ def test_erase_leaves_nothing_of_the_person_and_a_rerun_does_not_bring_them_back
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
         ids = _ids(con, key, candidate, employee)
         assert {application} <= ids and len(_holders(con, ids)) > 10  # the person is everywhere before
-        (trained_before,) = con.execute("SELECT n_train + n_holdout FROM ml.model_registry ORDER BY trained_at DESC "
-                                        "LIMIT 1").fetchone()
-        versions_before = con.execute("SELECT count(*) FROM ml.model_registry").fetchone()[0]
+        (trained_before,) = con.execute(f"{NEWEST_HIRE_MODEL} LIMIT 1").fetchone()
+        versions_before = len(con.execute(NEWEST_HIRE_MODEL).fetchall())
     assert _parquet_holding(home / "exports", ids)
 
     monkeypatch.setenv(SALT_ENV, TEST_SALT)
@@ -122,9 +123,8 @@ def test_erase_leaves_nothing_of_the_person_and_a_rerun_does_not_bring_them_back
     assert rerun.result.success
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
         assert _holders(con, ids) == []
-        newest = con.execute("SELECT n_train + n_holdout FROM ml.model_registry ORDER BY trained_at DESC LIMIT 1"
-                             ).fetchone()[0]
-        assert con.execute("SELECT count(*) FROM ml.model_registry").fetchone()[0] == versions_before + 1
+        newest = con.execute(f"{NEWEST_HIRE_MODEL} LIMIT 1").fetchone()[0]
+        assert len(con.execute(NEWEST_HIRE_MODEL).fetchall()) == versions_before + 1
         assert newest == trained_before - 1  # the new version trained without the erased hire
     assert _files_holding(home / "reports", ids) == [] and _parquet_holding(home / "exports", ids) == []
 

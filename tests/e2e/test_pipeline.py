@@ -7,7 +7,9 @@ import pytest
 from landing import landing_relation
 
 from hr_pipeline.ingest.contracts import CONTRACTS
-from hr_pipeline.ml.routing import in_random_sample
+from hr_pipeline.ml.routing import RANDOM_SAMPLE_SALT, stable_draw
+from hr_pipeline.ml.spec import HIRE_SUCCESS
+from hr_pipeline.settings import Policy
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("default_world")]
 
@@ -68,7 +70,8 @@ def test_hire_success_auc_on_time_ordered_holdout_is_clearly_above_chance(defaul
     with default_run.connect() as wh:
         auc, n_holdout, train_end, holdout_start = wh.execute(
             "SELECT holdout_auc, n_holdout, train_end, holdout_start FROM ml.model_registry "
-            "WHERE status = 'champion'").fetchone()
+            "JOIN ml.model_aliases USING (model_name, version) WHERE model_name = 'hire_success' "
+            "AND alias = 'champion'").fetchone()
     assert n_holdout >= 40
     assert holdout_start >= train_end  # time-ordered, never shuffled
     assert auc > 0.62
@@ -115,24 +118,24 @@ def test_drift_report_written_and_drift_found_after_the_planted_event(default_ru
 
 
 def test_review_queue_routes_low_confidence_and_a_random_sample(default_run):
+    policy = Policy()
     with default_run.connect() as wh:
-        scored, low, sampled, wrong = wh.execute("""
-            SELECT (SELECT count(*) FROM ml.application_scores),
-                   (SELECT count(*) FROM ml.review_queue WHERE reason = 'low_confidence'),
-                   (SELECT count(*) FROM ml.review_queue WHERE reason = 'random_sample'),
-                   (SELECT count(*) FROM ml.review_queue WHERE reason = 'low_confidence' AND confidence >= 0.70)
-        """).fetchone()
-        unrouted_low = wh.execute("""SELECT count(*) FROM ml.application_scores s
-                                     WHERE confidence < 0.70 AND application_id NOT IN
-                                     (SELECT application_id FROM ml.review_queue)""").fetchone()[0]
-        scored_ids = [a for (a,) in wh.execute("SELECT application_id FROM ml.application_scores").fetchall()]
-        flagged = {a for (a,) in wh.execute("SELECT application_id FROM ml.review_queue "
-                                            "WHERE random_sample").fetchall()}
-    assert scored > 20
-    assert wrong == 0 and unrouted_low == 0
-    assert low + sampled > 0
-    # The random sample goes to a person whatever the confidence, and stays visible whatever the reason.
-    assert flagged and flagged == {a for a in scored_ids if in_random_sample(a)}
+        scores = wh.execute("SELECT * FROM ml.application_scores").df()
+        queued = wh.execute("SELECT application_id, reasons, primary_reason, status FROM ml.review_queue").df()
+    assert len(scores) > 20
+    low = scores["confidence"] < policy.confidence_threshold
+    sampled = stable_draw(HIRE_SUCCESS, scores, RANDOM_SAMPLE_SALT) < policy.random_sample_share
+    assert (scores["random_sample"] == sampled).all()
+    # Every application with a reason is queued once, with every reason, and nothing else is.
+    expected = scores[low | sampled | scores["reasons"].map(len).gt(0)]
+    assert set(queued["application_id"]) == set(expected["application_id"]) == \
+        set(scores.loc[scores["routed_to_human"], "application_id"])
+    reasons = dict(zip(queued["application_id"], queued["reasons"].map(list), strict=True))
+    assert all(("low_confidence" in reasons[a]) == bool(c < policy.confidence_threshold)
+               for a, c in zip(expected["application_id"], expected["confidence"], strict=True))
+    assert all(("random_sample" in reasons[a]) == s for a, s in zip(expected["application_id"],
+                                                                      expected["random_sample"], strict=True))
+    assert (queued["status"] == "open").all()  # nothing queued in this run was decided yet
 
 
 def test_staging_keeps_exactly_one_latest_version_per_key_of_every_raw_entity(default_run):

@@ -7,7 +7,8 @@ import pytest
 from conftest import PipelineRun, drop_latest_extracts, run_world, small_world
 from test_quality_gate import evaluation, failed_expectations
 
-from hr_pipeline.ml.training import MIN_TRAINING_ROWS
+from hr_pipeline.ml.spec import HIRE_SUCCESS
+from hr_pipeline.settings import Policy
 
 pytestmark = pytest.mark.e2e
 
@@ -37,15 +38,15 @@ def test_a_first_year_firm_runs_to_the_end_and_says_why_there_is_no_model(first_
     for key in BUILT:
         assert key in first_year_run.materialized, key
     with first_year_run.connect() as wh:
-        (matured,) = wh.execute("SELECT count(*) FROM marts.fct_decision_outcomes WHERE hired AND matured_12m "
-                                "AND hire_success IS NOT NULL AND decided_at IS NOT NULL").fetchone()
+        (matured,) = wh.execute(f"SELECT count(*) FROM {HIRE_SUCCESS.table} WHERE {HIRE_SUCCESS.labelled}").fetchone()
         registered, scored, vendor = wh.execute("""
             SELECT (SELECT count(*) FROM ml.model_registry), (SELECT count(*) FROM ml.application_scores),
                    (SELECT count(*) FROM marts.ai_decision_log WHERE recommender = 'ats_vendor')""").fetchone()
         (recommendations,) = wh.execute("SELECT count(*) FROM staging.stg_ats__ai_recommendations").fetchone()
-    assert matured < MIN_TRAINING_ROWS
+    assert matured < Policy().min_training_labels
     model = materialization(first_year_run, "ml/hire_success_model")
-    assert model["reason"] == f"too few matured decisions: {matured} < {MIN_TRAINING_ROWS}; no new version registered"
+    assert model["reason"] == (f"too few matured labels: {matured} < {Policy().min_training_labels}; "
+                               "no new version registered")
     assert model["serving"] == "no champion hire_success model yet"
     assert materialization(first_year_run, "ml/application_scores")["model_version"] == model["serving"]
     assert "skipped" in materialization(first_year_run, "monitoring/drift_metrics")

@@ -159,7 +159,7 @@ def test_costs_are_the_worlds_channel_costs(default_run):
 # -- (b) dbt's own tests ---------------------------------------------------------------------------
 
 def _manifest_nodes(resource_type: str) -> dict[str, dict]:
-    manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
+    manifest = json.loads(dbt_project().manifest_path.read_text(encoding="utf-8"))
     return {node["name"]: node for node in manifest["nodes"].values() if node["resource_type"] == resource_type}
 
 
@@ -226,8 +226,8 @@ def test_the_funnel_stages_are_the_contracts(default_run):
 
 # -- (c) the employee-month panel against an independent recomputation -----------------------------
 
-PANEL_COLUMNS = ("hours_worked", "avg_weekly_hours", "max_weekly_hours", "overtime_trend_3m", "engagement_score",
-                 "latest_rating", "review_rating", "trainings_completed", "trainings_last_12m",
+PANEL_COLUMNS = ("hours_worked", "avg_weekly_hours", "max_weekly_hours", "overtime_trend_3m", "overtime_excess",
+                 "engagement_score", "latest_rating", "review_rating", "trainings_completed", "trainings_last_12m",
                  "months_since_promotion", "tenure_months")
 
 
@@ -256,6 +256,11 @@ def test_employee_months_equal_a_recomputation_from_staging(default_run):
                        ((SELECT avg(overtime_hours) FROM this_month)
                         - (SELECT avg(overtime_hours) FROM sheets
                            WHERE date_trunc('month', week_start) = $m - INTERVAL 2 MONTH)) / 2,
+                       (SELECT avg(overtime_hours) FROM this_month)
+                       - (SELECT avg(monthly) FROM (SELECT avg(overtime_hours) AS monthly FROM sheets
+                                                    WHERE week_start >= $m - INTERVAL 12 MONTH
+                                                      AND week_start < $m - INTERVAL 2 MONTH
+                                                    GROUP BY date_trunc('month', week_start))),
                        (SELECT arg_max(engagement_score, (survey_date, response_id))
                         FROM staging.stg_hris__engagement_surveys
                         WHERE employee_id = $e AND survey_date <= last_day($m) AND engagement_score IS NOT NULL),

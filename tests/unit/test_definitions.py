@@ -24,8 +24,12 @@ def test_lineage_runs_from_raw_through_models_to_reviews():
     graph = defs.resolve_asset_graph()
     upstream = {k.to_user_string() for k in graph.get(dg.AssetKey(["marts", "quarterly_review"])).parent_keys}
     assert "monitoring/drift_metrics" in upstream
+    versions = graph.get(dg.AssetKey(["staging", "stg_ats__candidate_versions"]))
+    assert {k.to_user_string() for k in versions.parent_keys} == {"raw/ats_candidates"}
     stg = graph.get(dg.AssetKey(["staging", "stg_ats__candidates"]))
-    assert {k.to_user_string() for k in stg.parent_keys} == {"raw/ats_candidates"}
+    assert {k.to_user_string() for k in stg.parent_keys} == {"staging/stg_ats__candidate_versions"}
+    features = graph.get(dg.AssetKey(["intermediate", "int_application_features"]))
+    assert "staging/stg_ats__candidate_versions" in {k.to_user_string() for k in features.parent_keys}
 
 
 def test_schedules_and_sensor():

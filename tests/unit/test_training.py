@@ -1,17 +1,23 @@
-"""Training refuses data that cannot support a model, a null scores the same however it arrives, and the
-decision log's feature hash has one canonical form."""
+"""Training refuses data that cannot support a model, picks the better algorithm by time-ordered
+cross-validation, never trains on its holdout (nor, for labels looking ahead, on the gap before it),
+scores a null the same however it arrives, and the decision log's feature hash has one canonical form."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from hr_pipeline.ml.features import FEATURES, LABEL, features_hash, features_hashes
-from hr_pipeline.ml.training import MIN_TRAINING_ROWS, NotTrainable, fingerprint, score, train
+from hr_pipeline.ml.features import features_hash, features_hashes
+from hr_pipeline.ml.spec import HIRE_SUCCESS as SPEC
+from hr_pipeline.ml.training import ALGORITHMS, OUTCOME, NotTrainable, fingerprint, score, train, vote_share
+from hr_pipeline.settings import Policy
+
+POLICY = Policy()
 
 
 def decisions(rows: int, seed: int = 0, success: np.ndarray | None = None) -> pd.DataFrame:
@@ -24,63 +30,92 @@ def decisions(rows: int, seed: int = 0, success: np.ndarray | None = None) -> pd
     frame = pd.DataFrame({
         "application_id": [f"A{i:05d}" for i in range(rows)],
         "decided_at": pd.date_range("2024-01-01", periods=rows, freq="D"),
-        "years_experience": experience, "n_skills": soft + rng.integers(1, 6, rows), "n_soft_skills": soft,
+        "years_experience": experience, "grade_average": rng.uniform(1, 4, rows),
+        "n_skills": soft + rng.integers(1, 6, rows), "n_soft_skills": soft,
         "education": rng.choice(["bachelor", "master", None], rows, p=[0.6, 0.3, 0.1]),
         "international_experience": rng.choice(["true", "false"], rows),
         "source_channel": rng.choice(["referral", "job_board"], rows),
         "job_family": rng.choice(["sales", "engineering"], rows),
-        LABEL: success,
+        "soft_skills": [";".join(["communication", "teamwork"][:k]) or None for k in np.minimum(soft, 2)],
+        "label": success, "label_source": OUTCOME, "weight": 1.0,
     })
     frame.loc[frame.index % 9 == 0, "years_experience"] = np.nan
     return frame
 
 
-def fit(frame: pd.DataFrame):
-    return train(frame, fingerprint(frame))
+def fit(frame: pd.DataFrame, spec=SPEC):
+    return train(spec, frame, fingerprint(frame, spec, "label"), POLICY)
 
 
-def test_too_few_matured_decisions_is_refused_with_the_counts():
-    with pytest.raises(NotTrainable, match=f"^too few matured decisions: 20 < {MIN_TRAINING_ROWS}$"):
+def test_too_few_matured_labels_is_refused_with_the_counts():
+    with pytest.raises(NotTrainable, match=f"^too few matured labels: 20 < {POLICY.min_training_labels}$"):
         fit(decisions(20))
 
 
 def test_a_holdout_of_one_outcome_only_registers_no_coin_flip():
-    rows = 80
     success = np.r_[np.arange(60) % 2 == 0, np.ones(20, bool)]  # the newest quarter all succeeded
-    with pytest.raises(NotTrainable, match="^degenerate holdout: all 20 holdout decisions have hire_success = True$"):
-        fit(decisions(rows, success=success))
-
-
-def test_too_few_of_one_outcome_to_calibrate_on_is_refused():
-    success = np.r_[np.zeros(58, bool), [True, True], [True, False] * 10]
-    with pytest.raises(NotTrainable, match="^too few of one outcome in the training window: 2 < 3$"):
+    with pytest.raises(NotTrainable, match="^degenerate holdout: all 20 holdout labels are True$"):
         fit(decisions(80, success=success))
 
 
-def test_a_learnable_frame_trains_with_a_real_auc():
-    trained = fit(decisions(400))
-    assert 0.5 < trained.metrics["holdout_auc"] <= 1 and trained.n_holdout == 100
+def test_too_few_of_one_outcome_to_calibrate_on_is_refused():
+    success = np.r_[np.zeros(56, bool), [True] * 4, [True, False] * 10]
+    with pytest.raises(NotTrainable, match="^too few of one outcome in the training window: 4 < 5$"):
+        fit(decisions(80, success=success))
+
+
+def test_a_learnable_frame_trains_the_better_algorithm_on_the_older_rows_only():
+    frame = decisions(400)
+    trained = fit(frame)
+    assert 0.6 < trained.metrics["holdout_auc"] <= 1 and trained.n_holdout == 100
+    assert trained.train_window[1] < trained.holdout_window[0]
+    cv = {name: trained.metrics[f"cv_auc_{name}"] for name in ALGORITHMS}
+    assert trained.algorithm == max(cv, key=cv.get)
+    assert set(trained.train_frame["application_id"]) == set(frame["application_id"][:300])
+
+
+def test_labels_that_look_ahead_leave_a_gap_before_the_holdout():
+    frame = decisions(400)
+    trained = fit(frame, replace(SPEC, holdout_gap_months=2))
+    holdout_start = frame["decided_at"].iloc[300]
+    assert trained.train_window[1] < holdout_start - pd.DateOffset(months=2)
+    assert trained.n_holdout == 100
 
 
 def test_a_null_scores_the_same_as_none_or_nan():
     model = fit(decisions(400)).pipeline
-    applicants = decisions(30, seed=1)[list(FEATURES)]
-    applicants.loc[:9, ["education", "source_channel", "years_experience"]] = None
+    applicants = decisions(30, seed=1)[list(SPEC.features)]
+    applicants.loc[:9, ["education", "source_channel", "years_experience", "soft_skills"]] = None
     as_none = applicants.astype(object).where(applicants.notna(), None)
     as_nan = applicants.astype(object).where(applicants.notna(), np.nan)
     assert as_none.loc[0, "education"] is None and as_nan.loc[0, "education"] is not None
     np.testing.assert_array_equal(score(model, as_none), score(model, as_nan))
+    np.testing.assert_array_equal(vote_share(model, as_none, 0.5), vote_share(model, as_nan, 0.5))
+
+
+def test_the_vote_share_is_the_share_of_members_recommending_to_advance():
+    model = fit(decisions(400)).pipeline
+    applicants = decisions(50, seed=2)
+    votes = vote_share(model, applicants, POLICY.advance_at)
+    members = len(model[-1].calibrated_classifiers_)
+    assert set(np.round(votes * members, 6)) <= set(range(members + 1))
+    # Unanimous members agree with the averaged probability's side.
+    p = score(model, applicants)
+    assert all((p >= 0.5)[votes == 1]) and not any((p >= 0.5)[votes == 0])
 
 
 def test_features_hash_is_sha256_of_the_canonical_json():
-    features = {"years_experience": 4, "n_skills": 3, "n_soft_skills": np.int64(1), "education": None,
-                "international_experience": "true", "source_channel": "referral", "job_family": "sales"}
-    canonical = ('{"education":null,"international_experience":"true","job_family":"sales","n_skills":3.0,'
-                 '"n_soft_skills":1.0,"source_channel":"referral","years_experience":4.0}')
-    assert features_hash(features) == hashlib.sha256(canonical.encode()).hexdigest()
-    assert json.loads(canonical).keys() == set(FEATURES)
-    assert features_hash({**features, "education": np.nan}) == features_hash(features)
-    assert features_hash({**features, "years_experience": 4.0, "unused": "x"}) == features_hash(features)
-    assert features_hash({**features, "years_experience": 5}) != features_hash(features)
+    features = {"years_experience": 4, "grade_average": 3.1, "n_skills": 3, "n_soft_skills": np.int64(1),
+                "education": None, "international_experience": "true", "source_channel": "referral",
+                "job_family": "sales", "soft_skills": "communication"}
+    canonical = ('{"education":null,"grade_average":3.1,"international_experience":"true","job_family":"sales",'
+                 '"n_skills":3.0,"n_soft_skills":1.0,"soft_skills":"communication","source_channel":"referral",'
+                 '"years_experience":4.0}')
+    assert features_hash(SPEC, features) == hashlib.sha256(canonical.encode()).hexdigest()
+    assert json.loads(canonical).keys() == set(SPEC.features)
+    assert features_hash(SPEC, {**features, "education": np.nan}) == features_hash(SPEC, features)
+    assert features_hash(SPEC, {**features, "education": pd.NA}) == features_hash(SPEC, features)
+    assert features_hash(SPEC, {**features, "years_experience": 4.0, "unused": "x"}) == features_hash(SPEC, features)
+    assert features_hash(SPEC, {**features, "years_experience": 5}) != features_hash(SPEC, features)
     frame = pd.DataFrame([features, {**features, "education": float("nan")}])
-    assert features_hashes(frame) == [features_hash(features)] * 2
+    assert features_hashes(SPEC, frame) == [features_hash(SPEC, features)] * 2

@@ -1,8 +1,9 @@
 {#- The employee-month panel: one row per employee and calendar month of employment, from the hire
     month (or, without a hire date, the first timesheet month) to the termination month (or the
-    as-of month), with the month's hours, overtime and its 3-month trend, sick days, vacation,
-    engagement, trainings, performance, tenure and months since the last promotion.
-    fct_employee_month publishes it. -#}
+    as-of month), with the month's hours, overtime with its 3-month trend and its excess over the
+    employee's usual, sick days, vacation, engagement and its 6-month change, trainings,
+    performance, tenure and months since the last promotion; and attrition_risk's label, a
+    voluntary exit within the horizon once it has matured. fct_employee_month publishes it. -#}
 with timesheets as (
     select
         employee_id,
@@ -34,7 +35,8 @@ employees as (
         first_timesheets.month_start as first_timesheet_month,
         cast({{ dbt.date_trunc('month', 'terminations.termination_date') }} as date) as termination_month,
         cast({{ dbt.date_trunc('month', 'coalesce(terminations.termination_date, as_of.as_of_date)') }} as date) as last_month,
-        terminations.termination_type
+        terminations.termination_type,
+        coalesce(terminations.termination_date > as_of.as_of_date, true) as is_active
     from {{ ref('stg_hris__employees') }} as employees
     cross join {{ ref('int_as_of') }} as as_of
     left join {{ ref('stg_hris__terminations') }} as terminations
@@ -50,8 +52,20 @@ employee_months as (
         employees.*,
         months.month_start,
         cast({{ dbt.last_day('months.month_start', 'month') }} as date) as month_end,
-        {{ dbt.datediff('employees.hire_month', 'months.month_start', 'month') }} as tenure_months
+        {{ dbt.datediff('employees.hire_month', 'months.month_start', 'month') }} as tenure_months,
+        months.month_start = cast({{ dbt.date_trunc('month', 'as_of.as_of_date') }} as date) as is_current_month,
+        -- The horizon's last day plus the grace for late terminations has passed in the HRIS; the
+        -- employee did not leave in this month; and time tracking had begun: before its first
+        -- month the extracts hold only those who stayed, so a leaver's exit would be missing.
+        cast({{ dbt.dateadd(
+            'day', var('maturity_grace_days'),
+            dbt.last_day(dbt.dateadd('month', var('attrition_horizon_months'), 'months.month_start'), 'month')
+        ) }} as date) <= as_of.hris_as_of_date
+        and coalesce(months.month_start <> employees.termination_month, true)
+        and months.month_start >= tracking_start.month_start as exit_label_mature
     from employees
+    cross join {{ ref('int_as_of') }} as as_of
+    cross join (select min(month_start) as month_start from timesheets) as tracking_start
     inner join months
         -- without a hire date in the HRIS, the employment shows from its first timesheet on
         on months.month_start between coalesce(employees.hire_month, employees.first_timesheet_month)
@@ -105,6 +119,17 @@ panel as (
         employee_months.job_family,
         employee_months.hire_date,
         employee_months.tenure_months,
+        employee_months.is_current_month,
+        employee_months.is_active,
+        employee_months.exit_label_mature,
+        case
+            when employee_months.exit_label_mature then coalesce(
+                employee_months.termination_type = 'voluntary'
+                and employee_months.termination_month
+                <= {{ dbt.dateadd('month', var('attrition_horizon_months'), 'employee_months.month_start') }},
+                false
+            )
+        end as voluntary_exit_6m,
         timesheets.hours_worked,
         timesheets.avg_weekly_hours,
         timesheets.max_weekly_hours,
@@ -132,13 +157,22 @@ panel as (
     left join last_promotions using (employee_id, month_start)
 )
 
--- The panel has every month of an employment, so the row two back is two months back.
+-- The panel has every month of an employment, so the row n back is n months back.
 select
     *,
+    engagement_score - lag(engagement_score, 6) over (partition by employee_id order by month_start)
+    as engagement_change_6m,
+    sum(sick_days) over (
+        partition by employee_id order by month_start rows between 2 preceding and current row
+    ) as sick_days_3m,
     (
         avg_weekly_overtime_hours
         - lag(avg_weekly_overtime_hours, 2) over (partition by employee_id order by month_start)
     ) / 2.0 as overtime_trend_3m,
+    -- against the employee's own usual: a burnout episode lifts overtime for months, so a trend alone misses it
+    avg_weekly_overtime_hours - avg(avg_weekly_overtime_hours) over (
+        partition by employee_id order by month_start rows between 12 preceding and 3 preceding
+    ) as overtime_excess,
     sum(trainings_completed) over (
         partition by employee_id order by month_start rows between 11 preceding and current row
     ) as trainings_last_12m

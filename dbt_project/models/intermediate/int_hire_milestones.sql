@@ -41,6 +41,10 @@ assessed as (
         hire_milestones.milestone_month,
         hire_milestones.milestone_date,
         coalesce(hire_milestones.milestone_date <= as_of.hris_as_of_date, false) as matured,
+        coalesce(
+            {{ dbt.dateadd('day', var('maturity_grace_days'), 'hire_milestones.milestone_date') }} <= as_of.hris_as_of_date,
+            false
+        ) as label_mature,
         terminations.termination_date,
         ratings.rating
     from hire_milestones
@@ -61,6 +65,7 @@ outcomes as (
         milestone_month,
         milestone_date,
         matured,
+        label_mature,
         case
             when matured and employee_id is not null
                 then termination_date is null or termination_date > milestone_date

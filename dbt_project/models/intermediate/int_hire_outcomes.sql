@@ -10,9 +10,10 @@ with pivoted as (
         {{ dbt.bool_or('case when milestone_month = ' ~ month ~ ' then matured end') }} as matured_{{ month }}m,
         {{ dbt.bool_or('case when milestone_month = ' ~ month ~ ' then employed_at_milestone end') }} as employed_{{ month }}m,
         max(case when milestone_month = {{ month }} then rating_at_milestone end) as rating_{{ month }}m,
-        {{ dbt.bool_or('case when milestone_month = ' ~ month ~ ' then outcome_recorded end') }} as outcome_recorded_{{ month }}m
-        {%- if not loop.last %},{% endif %}
+        {{ dbt.bool_or('case when milestone_month = ' ~ month ~ ' then outcome_recorded end') }} as outcome_recorded_{{ month }}m,
         {% endfor %}
+        -- The label is learned from only once late reviews and terminations have arrived.
+        {{ dbt.bool_or('case when milestone_month = 12 then label_mature end') }} as hire_success_label_mature
     from {{ ref('int_hire_milestones') }}
     group by hire_id, application_id, employee_id
 )

@@ -1,15 +1,7 @@
 {#- Every AI-supported screening decision with what happened afterwards: the recruiter's
-    decision, the hire, and the hire's outcome at each milestone. The training and audit table of
-    the feedback loop. -#}
-with skills as (
-    select
-        candidate_id,
-        count(*) as n_skills,
-        count(case when skill_category = 'soft' then 1 end) as n_soft_skills
-    from {{ ref('int_candidate_skills') }}
-    group by candidate_id
-)
-
+    decision, the hire, and the hire's outcome at each milestone, beside the features as they were
+    known on the decision date (int_application_features). The training and audit table of the
+    feedback loop. -#}
 select
     recommendations.application_id,
     applications.candidate_id,
@@ -33,29 +25,30 @@ select
     hires.start_date,
     {{ time_to_hire_days('applications.applied_at', 'hires.offer_accepted_at') }} as time_to_hire_days,
     outcomes.employee_id,
-    candidates.years_experience,
-    candidates.education,
-    candidates.international_experience,
-    applications.source_channel,
-    coalesce(skills.n_skills, 0) as n_skills,
-    coalesce(skills.n_soft_skills, 0) as n_soft_skills,
+    features.years_experience,
+    features.education,
+    features.grade_average,
+    features.international_experience,
+    features.source_channel,
+    features.n_skills,
+    features.n_soft_skills,
+    features.soft_skills,
     {% for month in var('milestone_months') %}
     coalesce(outcomes.matured_{{ month }}m, false) as matured_{{ month }}m,
     outcomes.employed_{{ month }}m,
     outcomes.rating_{{ month }}m,
     coalesce(outcomes.outcome_recorded_{{ month }}m, false) as outcome_recorded_{{ month }}m,
     {% endfor %}
+    coalesce(outcomes.hire_success_label_mature, false) as hire_success_label_mature,
     outcomes.hire_success
 from {{ ref('stg_ats__ai_recommendations') }} as recommendations
 inner join {{ ref('int_applications') }} as applications
     on applications.application_id = recommendations.application_id
-left join {{ ref('stg_ats__candidates') }} as candidates
-    on candidates.candidate_id = applications.candidate_id
+left join {{ ref('int_application_features') }} as features
+    on features.application_id = recommendations.application_id
 left join {{ ref('stg_ats__recruiter_decisions') }} as decisions
     on decisions.application_id = recommendations.application_id
 left join {{ ref('stg_ats__hires') }} as hires
     on hires.application_id = recommendations.application_id
-left join skills
-    on skills.candidate_id = applications.candidate_id
 left join {{ ref('int_hire_outcomes') }} as outcomes
     on outcomes.hire_id = hires.hire_id

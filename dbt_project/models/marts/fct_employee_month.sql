@@ -1,5 +1,5 @@
 {#- One row per employee and calendar month of employment: the employee-month panel of
-    int_employee_months, published for attrition models and BI. -#}
+    int_employee_months, published for attrition_risk (features, label, maturity) and BI. -#}
 select
     employee_id,
     month_start,
@@ -7,6 +7,8 @@ select
     department,
     job_family,
     hire_date,
+    is_current_month,
+    is_active,
     tenure_months,
     hours_worked,
     avg_weekly_hours,
@@ -14,14 +16,19 @@ select
     overtime_hours,
     avg_weekly_overtime_hours,
     overtime_trend_3m,
+    overtime_excess,
     sick_days,
+    sick_days_3m,
     vacation_days,
     engagement_score,
+    engagement_change_6m,
     trainings_completed,
     trainings_last_12m,
     latest_rating,
     review_rating,
     months_since_promotion,
     left_in_month,
-    termination_type
+    termination_type,
+    voluntary_exit_6m,
+    exit_label_mature
 from {{ ref('int_employee_months') }}

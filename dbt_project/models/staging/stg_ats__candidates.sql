@@ -1,15 +1,17 @@
+{#- The latest version of each candidate. -#}
 with latest as (
-    {{ latest_version(source('raw', 'ats_candidates'), 'candidate_id', 'updated_at') }}
+    {{ latest_version(ref('stg_ats__candidate_versions'), 'candidate_id', 'updated_at') }}
 )
 
 select
-    cast(candidate_id as {{ dbt.type_string() }}) as candidate_id,
-    cast(person_key as {{ dbt.type_string() }}) as person_key,
+    candidate_id,
+    person_key,
     skills,
-    cast(years_experience as {{ type_double() }}) as years_experience,
-    {{ clean_category('education') }} as education,
-    cast(international_experience as {{ dbt.type_boolean() }}) as international_experience,
-    {{ clean_category('source_channel') }} as source_channel,
-    cast(updated_at as {{ dbt.type_timestamp() }}) as updated_at,
+    years_experience,
+    education,
+    grade_average,
+    international_experience,
+    source_channel,
+    updated_at,
     _extract_date
 from latest

@@ -1,0 +1,77 @@
+{#- What was known about each screened application when it was decided (or, while it is open, as of
+    the warehouse's date): the candidate's version current at that moment and its skills mapped to
+    the taxonomy. A candidate record changed after the decision never changes that decision's
+    features. The features of the hire_success model (hr_pipeline/ml/spec.py). -#}
+with applications as (
+    select
+        recommendations.application_id,
+        applications.candidate_id,
+        coalesce(decisions.decided_at, cast(as_of.as_of_date as {{ dbt.type_timestamp() }})) as known_at
+    from {{ ref('stg_ats__ai_recommendations') }} as recommendations
+    cross join {{ ref('int_as_of') }} as as_of
+    inner join {{ ref('stg_ats__applications') }} as applications
+        on applications.application_id = recommendations.application_id
+    left join {{ ref('stg_ats__recruiter_decisions') }} as decisions
+        on decisions.application_id = recommendations.application_id
+),
+
+versions as (
+    select
+        applications.application_id,
+        candidates.*,
+        row_number() over (
+            partition by applications.application_id
+            order by candidates.updated_at desc, candidates._extract_date desc, candidates._row_number desc
+        ) as version_rank
+    from applications
+    inner join {{ ref('stg_ats__candidate_versions') }} as candidates
+        on candidates.candidate_id = applications.candidate_id
+        and candidates.updated_at <= applications.known_at
+),
+
+known as (
+    select * from versions where version_rank = 1
+),
+
+mentions as (
+    select distinct
+        written.application_id,
+        taxonomy.canonical_skill,
+        taxonomy.category
+    from (
+        select application_id, lower(trim({{ unnest_list('skills') }})) as skill_mention
+        from known
+        where skills is not null
+    ) as written
+    inner join {{ ref('skill_taxonomy') }} as taxonomy
+        on taxonomy.alias = written.skill_mention
+),
+
+skills as (
+    select
+        application_id,
+        count(*) as n_skills,
+        count(case when category = 'soft' then 1 end) as n_soft_skills,
+        {{ dbt.listagg("case when category = 'soft' then canonical_skill end", "';'", "order by canonical_skill") }}
+            as soft_skills
+    from mentions
+    group by application_id
+)
+
+select
+    applications.application_id,
+    applications.known_at,
+    known.updated_at as candidate_version_at,
+    known.years_experience,
+    known.education,
+    known.grade_average,
+    known.international_experience,
+    known.source_channel,
+    coalesce(skills.n_skills, 0) as n_skills,
+    coalesce(skills.n_soft_skills, 0) as n_soft_skills,
+    skills.soft_skills
+from applications
+left join known
+    on known.application_id = applications.application_id
+left join skills
+    on skills.application_id = applications.application_id

@@ -1,0 +1,91 @@
+"""One spec per model: its rows, key, features, label and maturity rule.
+
+Training, scoring, routing, drift and explanation assets are all built from a spec, so they can
+never read different columns, and a third model is one more spec. The label and its maturity rule
+are computed in dbt (the marts name them); the spec says which columns they are.
+
+Protected attributes are never features (`PROTECTED` is checked on import and by a test).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hr_pipeline.ingest.contracts import CONTRACTS
+from hr_pipeline.settings import Policy
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    name: str
+    title: str  # what the score is, in one line an HR reader understands
+    table: str  # one row per unit: features, label and maturity side by side
+    key: tuple[str, ...]  # identifies a row; hashed for the challenger arm and the random sample
+    time_column: str  # when the features were known: orders rows for time-ordered validation
+    numerical: tuple[str, ...]
+    categorical: tuple[str, ...]
+    lists: tuple[str, ...]  # ';'-joined lists of taxonomy terms, one indicator per term
+    label: str
+    labelled: str  # SQL: the row's label is known and mature (milestone plus the grace period passed)
+    to_score: str  # SQL: the rows each run scores
+    unit: str  # what one row is, for descriptions
+    selective_labels: str | None = None  # why labels exist for only part of the scored population
+    holdout_gap_months: int = 0  # labels looking this far ahead: training rows stop this long before the holdout
+
+    @property
+    def features(self) -> tuple[str, ...]:
+        return self.numerical + self.categorical + self.lists
+
+    def select(self, where: str, extra: tuple[str, ...] = ()) -> str:
+        """SQL for the key, time, `extra` and feature columns of the rows matching `where`, in a fixed order.
+
+        Booleans become text so every categorical feature is one-hot encoded the same way.
+        """
+        cols = [f"CAST({c} AS VARCHAR) AS {c}" if c in self.categorical else c for c in self.features]
+        head = dict.fromkeys((*self.key, self.time_column, *extra))  # ordered, without repeats
+        order = ", ".join((self.time_column, *self.key))
+        return f"SELECT {', '.join((*head, *cols))} FROM {self.table} WHERE {where} ORDER BY {order}"
+
+
+HIRE_SUCCESS = ModelSpec(
+    name="hire_success",
+    title="probability that the hire succeeds: still employed at 12 months with a 12-month rating of 3 or more",
+    table="marts.fct_decision_outcomes",
+    key=("application_id",),
+    time_column="decided_at",
+    numerical=("years_experience", "grade_average", "n_skills", "n_soft_skills"),
+    categorical=("education", "international_experience", "source_channel", "job_family"),
+    lists=("soft_skills",),
+    label="hire_success",
+    labelled="hire_success_label_mature AND hire_success IS NOT NULL AND decided_at IS NOT NULL",
+    to_score="is_open",
+    unit="application that reached a screening decision",
+    selective_labels="Outcomes exist only for hired applicants (selective labels): the model learns from hires "
+                     "and scores every open application.",
+)
+
+ATTRITION_RISK = ModelSpec(
+    name="attrition_risk",
+    title="probability of a voluntary exit within the next 6 months",
+    table="marts.fct_employee_month",
+    key=("employee_id", "month_start"),
+    time_column="month_start",
+    numerical=("tenure_months", "avg_weekly_hours", "avg_weekly_overtime_hours", "overtime_trend_3m",
+               "overtime_excess", "engagement_score", "engagement_change_6m", "trainings_last_12m",
+               "months_since_promotion", "latest_rating", "sick_days_3m"),
+    categorical=("department", "job_family"),
+    lists=(),
+    label="voluntary_exit_6m",
+    labelled="exit_label_mature",
+    to_score="is_current_month AND is_active",
+    unit="employee and month of employment",
+    # A row's label looks 6 months ahead: without the gap, training labels would see the holdout's exits.
+    holdout_gap_months=Policy().attrition_horizon_months,
+)
+
+MODELS = (HIRE_SUCCESS, ATTRITION_RISK)
+SPECS = {spec.name: spec for spec in MODELS}
+
+PROTECTED = frozenset(c.name for contract in CONTRACTS for c in contract.columns if c.protected)
+for _spec in MODELS:
+    assert not PROTECTED & set(_spec.features), f"{_spec.name}: protected attributes may never be features"

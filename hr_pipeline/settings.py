@@ -1,0 +1,95 @@
+"""One settings object: the home folder, every path under it, and every policy number.
+
+Everything else reads these; nothing restates them. `Settings.from_env()` reads the environment
+once and never writes it back. Paths are only named here: whoever writes a folder makes it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HOME_ENV = "HR_PIPELINE_HOME"
+DEFAULT_HOME = ".hr_pipeline"
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The numbers that decide what the loop does; docs and dbt vars are rendered from or tested against them."""
+
+    # Human in the loop (DESIGN.md pillar 3)
+    confidence_threshold: float = 0.70  # a recommendation less sure than this goes to a person
+    random_sample_share: float = 0.10  # of scored applications, to a person whatever the confidence
+    review_due_days: int = 5  # a queued application should be decided within this many days
+    advance_at: float = 0.50  # score from which the recommendation is to advance
+    # Champion and challenger (pillar 4)
+    challenger_share: float = 0.20  # of scoring requests served by the challenger, by a hash of the key
+    evaluation_window_weeks: int = 4  # a challenger serves this long before the promotion decision
+    promotion_margin: float = 0.01  # AUC points a challenger must win by on the shared holdout
+    min_training_labels: int = 40  # matured labels below which no version is registered
+    fairness_min_group: int = 30  # a protected group smaller than this gets no impact ratio
+    min_holdout_auc: float = 0.60  # a new version below this on its holdout is flagged (warn)
+    max_calibration_gap: float = 0.05  # |mean score - outcome rate| on the holdout above this is flagged (warn)
+    # Labels
+    # Late reviews and terminations: up to 8 weeks late, plus up to a week until the next weekly extract (tested)
+    maturity_grace_days: int = 63
+    attrition_horizon_months: int = 6  # attrition_risk: a voluntary exit within this many months
+    high_risk_share: float = 0.10  # the riskiest share of active employees on the high-risk list
+    # Monitoring
+    drift_window_days: int = 91  # current window of the drift report
+    # Freshness of the weekly extracts
+    freshness_warn_days: int = 8  # a week and a day without an extract is late
+    freshness_error_days: int = 92  # a quarter without one breaks the quarterly refresh
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    policy: Policy = field(default_factory=Policy)
+
+    @classmethod
+    def from_env(cls, home: str | os.PathLike | None = None) -> Settings:
+        """`home`, else `$HR_PIPELINE_HOME`, else `./.hr_pipeline`, made absolute once."""
+        chosen = home or os.environ.get(HOME_ENV) or DEFAULT_HOME
+        return cls(home=Path(chosen).expanduser().resolve())
+
+    @property
+    def warehouse_path(self) -> Path:
+        return self.home / "warehouse.duckdb"
+
+    @property
+    def landing_dir(self) -> Path:
+        return self.home / "landing"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.home / "reports"
+
+    @property
+    def model_cards_dir(self) -> Path:
+        return self.reports_dir / "models"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.home / "models"
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.home / "outbox"
+
+    @property
+    def exports_dir(self) -> Path:
+        return self.home / "exports"
+
+    @property
+    def dbt_docs_dir(self) -> Path:
+        return self.home / "dbt_docs"
+
+    @property
+    def dagster_home(self) -> Path:
+        return self.home / "dagster"
+
+    @property
+    def run_log(self) -> Path:
+        return self.home / "last_run.log"
