@@ -14,15 +14,17 @@ import time
 from pathlib import Path
 
 import duckdb
+import numpy as np
 from sklearn.metrics import roc_auc_score
 
-from hr_pipeline.ml import training
+from hr_pipeline.ml import registry, training
 from hr_pipeline.ml.assets import training_frame
 from hr_pipeline.ml.attrition import top_share_lift
 from hr_pipeline.ml.model_card import global_effects
-from hr_pipeline.ml.spec import ATTRITION_RISK
+from hr_pipeline.ml.spec import ATTRITION_RISK, HIRE_SUCCESS
 from hr_pipeline.settings import Policy
 from hr_pipeline.synth import effects as fx
+from hr_pipeline.synth.scorecard import judged_applications, rank_hire_success
 
 TOP_DECILE = 0.10
 
@@ -73,6 +75,24 @@ def measure_attrition(con: duckdb.DuckDBPyConnection, truth: Path, policy: Polic
         f"{e.feature} {e.mean_abs_contribution:.3f} ({e.direction})" for e in effects.head(6).itertuples()))
 
 
+def measure_hire_success(con: duckdb.DuckDBPyConnection, truth: Path, policy: Policy) -> None:
+    """The serving champion on every decided application it did not train on: ranking against the truth beside
+    the vendor AI and the oracle, calibration on applicants (selective labels), and the share routing would send
+    to a person."""
+    ranking = rank_hire_success(con, truth)
+    if ranking is None:
+        print("  no champion")
+        return
+    print(f"  {ranking.summary()}")
+    print(f"  calibration on applicants: mean score {ranking.mean_score:.3f} vs true mean {ranking.mean_truth:.3f}")
+    champion = registry.serving(con, HIRE_SUCCESS.name)[0]
+    rows = judged_applications(con, truth, champion)
+    votes = training.vote_share(registry.load(champion)["pipeline"], rows, policy.advance_at)
+    unsure = (np.maximum(votes, 1 - votes) < policy.confidence_threshold).mean()
+    print(f"  low confidence (ensemble vote) on {unsure:.1%} of them; random sample adds "
+          f"{policy.random_sample_share:.0%} whatever the confidence")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--home", action="append", required=True, help="a home after `hr-pipeline run` (repeatable)")
@@ -81,6 +101,8 @@ def main() -> None:
     for home in map(Path, args.home):
         print(f"{home}")
         with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+            print(" hire_success")
+            measure_hire_success(con, home / "ground_truth", policy)
             print(" attrition_risk")
             measure_attrition(con, home / "ground_truth", policy)
 

@@ -92,7 +92,7 @@ def scrub_warehouse(con: duckdb.DuckDBPyConnection, values: list[str]) -> tuple[
     removals, sources = [], set()
     for schema, table, columns in _tables(con):
         name, target = f"{schema}.{table}", f"{ident(schema)}.{ident(table)}"
-        keyed = [c for c in columns if c in ids]
+        keyed = [c for c, type_ in columns.items() if c in ids and type_ in _TEXT_TYPES]  # not a sequence number
         removed = 0
         if keyed:
             returning = "_source_file" if "_source_file" in columns else "NULL"

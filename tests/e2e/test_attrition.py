@@ -79,10 +79,9 @@ def test_the_riskiest_decile_of_the_holdout_holds_2_5_times_the_true_exit_rate(d
     assert lift >= 2.5, f"top-decile lift {lift:.2f} against the ground truth"
 
 
-def test_a_planted_burnout_signal_is_the_largest_effect_on_the_champions_model_card(default_run, tmp_path):
+def test_a_planted_burnout_signal_is_the_largest_effect_on_the_champions_model_card(default_run):
     spec = ATTRITION_RISK
-    shutil.copy(default_run.home / "warehouse.duckdb", tmp_path / "warehouse.duckdb")
-    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as wh:
+    with default_run.connect() as wh:
         champion = registry.serving(wh, spec.name)[0]
         frame = training_frame(wh, spec)
     assert champion is not None

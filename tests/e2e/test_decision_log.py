@@ -3,11 +3,11 @@ features it saw, why it was routed and the human decision, for the pipeline's mo
 
 from __future__ import annotations
 
-import shutil
 
 import dagster as dg
 import duckdb
 import pytest
+from conftest import copy_home
 
 from hr_pipeline.ml.assets import scores_assets
 from hr_pipeline.ml.features import features_hashes
@@ -62,11 +62,11 @@ def test_the_vendor_ai_recommendations_and_every_human_decision_are_joined(defau
 
 
 def test_rescoring_unchanged_features_appends_a_run_with_the_same_hashes(default_run, tmp_path):
-    shutil.copy(default_run.home / "warehouse.duckdb", tmp_path / "warehouse.duckdb")
-    result = dg.materialize([scores_assets[HIRE_SUCCESS.name]], resources={"warehouse": Warehouse(home=str(tmp_path))},
+    home = copy_home(default_run, tmp_path / "home")
+    result = dg.materialize([scores_assets[HIRE_SUCCESS.name]], resources={"warehouse": Warehouse(home=str(home))},
                             instance=dg.DagsterInstance.ephemeral())
     assert result.success
-    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as wh:
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as wh:
         runs = wh.execute(f"""
             SELECT application_id, count(DISTINCT run_id), count(DISTINCT features_hash), count(DISTINCT model_version)
             FROM ({PIPELINE_ROWS}) GROUP BY application_id""").fetchall()

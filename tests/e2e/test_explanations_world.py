@@ -13,7 +13,7 @@ from hr_pipeline.ml.explain import top_factors
 from hr_pipeline.ml.spec import HIRE_SUCCESS
 from hr_pipeline.synth import effects
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("explanations_world")]
 
 # Every planted effect on hire success but international experience's is off, and the rating almost never
 # fails (3.6 against the pass mark of 2.5, noise 0.4): success is 12-month retention, which only it moves.

@@ -3,7 +3,6 @@ it was made, and no hire_success label is learned from before its milestone has 
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +11,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import copy_home
 
 from hr_pipeline.ml.spec import HIRE_SUCCESS
 from hr_pipeline.settings import Policy, Settings
@@ -62,9 +62,7 @@ def features(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 def revised(default_run, tmp_path_factory):
     """A copy of the demo warehouse before and after later candidate versions arrive and dbt rebuilds every
     model that reads the candidates: (features before, features after, the revised decided ids, the controls)."""
-    home = tmp_path_factory.mktemp("point_in_time") / "home"
-    shutil.copytree(default_run.home, home, ignore=shutil.ignore_patterns("dagster", "landing"))
-    settings = Settings(home)
+    settings = Settings(copy_home(default_run, tmp_path_factory.mktemp("point_in_time") / "home"))
     rng = np.random.default_rng(10)
     with duckdb.connect(str(settings.warehouse_path)) as con:
         before = features(con)
@@ -89,7 +87,7 @@ def revised(default_run, tmp_path_factory):
     build = subprocess.run(
         [DBT, "build", "--select", "source:raw.ats_candidates+", "--exclude", "tag:reviews",
          "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-         "--target-path", str(home / "dbt_target"), *dbt_vars(settings)],
+         "--target-path", str(settings.home / "dbt_target"), *dbt_vars(settings)],
         capture_output=True, text=True, timeout=900)
     assert build.returncode == 0, build.stdout[-4000:]
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:

@@ -3,7 +3,6 @@ through `hr-pipeline models`, each change reaches the next scoring run, and a ta
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +13,7 @@ import joblib
 import pandas as pd
 import pytest
 from cli_world import CLI, cli_env
+from conftest import copy_home
 
 from hr_pipeline.ml import assets, explain, registry
 from hr_pipeline.ml.routing import stable_draw
@@ -26,16 +26,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("default_world")]
 
 OLDER_SHARE = 0.8  # the second version learns from the older 80 % of the matured labels: other data, another version
 SCORES = next(a for a in assets.ml_assets if assets.scores_key(HIRE_SUCCESS) in a.keys)
-
-
-def copy_home(source: Path, target: Path) -> Settings:
-    """A copy of a home whose registry names the copy's model files: it records absolute paths."""
-    shutil.copytree(source, target, ignore=shutil.ignore_patterns("dagster", "landing"))
-    settings = Settings(target)
-    with duckdb.connect(str(settings.warehouse_path)) as con:
-        con.execute("UPDATE ml.model_registry SET artifact_path = replace(artifact_path, ?, ?)",
-                    [str(source), str(target)])
-    return settings
 
 
 def register_second_version(settings: Settings) -> str:
@@ -96,7 +86,7 @@ class Loop:
 def loop(default_run, tmp_path_factory) -> Loop:
     """On a copy of the demo home: a second version as challenger, scored; promoted by the CLI, scored; rolled
     back by the CLI, scored; then the restored champion's file changed by one byte, scored."""
-    settings = copy_home(default_run.home, tmp_path_factory.mktemp("registry_loop") / "home")
+    settings = Settings(copy_home(default_run, tmp_path_factory.mktemp("registry_loop") / "home"))
     with duckdb.connect(str(settings.warehouse_path)) as con:
         champion, challenger = registry.serving(con, HIRE_SUCCESS.name)
     assert champion is not None and challenger is None, "the demo run serves one champion"

@@ -22,7 +22,7 @@ from hr_pipeline.ml.routing import PRIORITY, RANDOM_SAMPLE_SALT, stable_draw
 from hr_pipeline.ml.spec import HIRE_SUCCESS
 from hr_pipeline.settings import Policy
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("routing_world")]
 
 SYSTEMS = ("ats", "hris", "timetracking")
 WITHHELD_WEEKS = 2  # the newest extracts of every system arrive only for the second run
