@@ -171,8 +171,8 @@ def train(spec: ModelSpec, frame: pd.DataFrame, data_fingerprint: str, policy: P
     }
     window = (train_part[spec.time_column].min(), train_part[spec.time_column].max())
     overrides = metrics["override_rows"]
-    description = (f"{spec.label} of {len(train_part) - overrides} {spec.unit}s with a matured outcome, "
-                   f"{window[0]:%Y-%m-%d} to {window[1]:%Y-%m-%d}"
+    description = (f"Learned {spec.label} from {len(train_part) - overrides} matured outcomes (one row per "
+                   f"{spec.unit}), dated {window[0]:%Y-%m-%d} to {window[1]:%Y-%m-%d}"
                    + (f", and {overrides} recruiter overrides as labels" if overrides else "")
                    + f"; {algorithm.replace('_', ' ')} chosen by time-ordered cross-validation.")
     return TrainedModel(
