@@ -363,14 +363,15 @@ def rollback(con: duckdb.DuckDBPyConnection, model_name: str, reason: str, actor
     return previous.version
 
 
-def arm(key: str, share: float) -> str:
-    """Which arm serves this key (its key columns joined by '|'): a stable `share` of keys goes to the challenger.
+def draw(salt: str, key: str) -> float:
+    """A uniform number in [0, 1) from a hash of the salt and the key (its columns joined by '|'): the same key
+    always draws the same, and different salts (the challenger arm, the random sample) draw independently."""
+    return int(hashlib.sha256(f"{salt}|{key}".encode()).hexdigest()[:8], 16) / 0x1_0000_0000
 
-    The same draw as `routing.stable_draw(spec, frame, ARM_SALT)`; its own salt keeps the arm independent of
-    the random review sample, which hashes the same key.
-    """
-    draw = int(hashlib.sha256(f"{ARM_SALT}|{key}".encode()).hexdigest()[:8], 16) / 0x1_0000_0000
-    return CHALLENGER if draw < share else CHAMPION
+
+def arm(key: str, share: float) -> str:
+    """Which arm serves this key: a stable `share` of keys goes to the challenger."""
+    return CHALLENGER if draw(ARM_SALT, key) < share else CHAMPION
 
 
 def decide(champion_figures: Mapping, challenger_figures: Mapping, policy: Policy) -> tuple[bool, str]:

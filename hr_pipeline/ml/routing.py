@@ -15,12 +15,12 @@ by the quality gate.
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 
 import numpy as np
 import pandas as pd
 
+from hr_pipeline.ml.registry import draw
 from hr_pipeline.ml.spec import ModelSpec
 from hr_pipeline.settings import Policy
 
@@ -54,9 +54,8 @@ def stable_draw(spec: ModelSpec, frame: pd.DataFrame, salt: str) -> np.ndarray:
 
     The salt keeps draws for different purposes (the random sample, the challenger arm) independent.
     """
-    keys = ("|".join(map(str, (salt, *key))) for key in frame[list(spec.key)].itertuples(index=False))
-    return np.array([int(hashlib.sha256(key.encode()).hexdigest()[:8], 16) / 0x1_0000_0000 for key in keys],
-                    dtype=float)
+    keys = ("|".join(map(str, key)) for key in frame[list(spec.key)].itertuples(index=False))
+    return np.array([draw(salt, key) for key in keys], dtype=float)
 
 
 def outside_training(frame: pd.DataFrame, profile: dict) -> pd.DataFrame:
