@@ -24,7 +24,7 @@ from hr_pipeline.ml.model_card import global_effects
 from hr_pipeline.ml.spec import ATTRITION_RISK, HIRE_SUCCESS
 from hr_pipeline.settings import Policy
 from hr_pipeline.synth import effects as fx
-from hr_pipeline.synth.scorecard import judged_applications, rank_hire_success
+from hr_pipeline.synth.scorecard import judged_applications, override_gain, rank_hire_success
 
 TOP_DECILE = 0.10
 
@@ -103,6 +103,9 @@ def main() -> None:
         with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
             print(" hire_success")
             measure_hire_success(con, home / "ground_truth", policy)
+            began = time.perf_counter()
+            gain = override_gain(con, home / "ground_truth", policy)
+            print(f"  {gain.summary()} ({time.perf_counter() - began:.0f} s for both trainings)")
             print(" attrition_risk")
             measure_attrition(con, home / "ground_truth", policy)
 

@@ -10,6 +10,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hr_pipeline.ingest.contracts import CUSTOMER_FACING_FAMILIES
+
 HOME_ENV = "HR_PIPELINE_HOME"
 DEFAULT_HOME = ".hr_pipeline"
 
@@ -28,6 +30,10 @@ class Policy:
     evaluation_window_weeks: int = 4  # a challenger serves this long before the promotion decision
     promotion_margin: float = 0.01  # AUC points a challenger must win by on the shared holdout
     min_training_labels: int = 40  # matured labels below which no version is registered
+    # Job families whose recruiters' decisions teach hire_success what the vendor AI misses: where their
+    # overrides are right more often than the AI (customer-facing roles); () learns from outcomes only.
+    override_learning_families: tuple[str, ...] = CUSTOMER_FACING_FAMILIES
+    recruiter_view_decisions: int = 50_000  # the latest this many of those decisions are learned from
     fairness_min_group: int = 30  # a protected group smaller than this gets no impact ratio
     min_holdout_auc: float = 0.60  # a new version below this on its holdout is flagged (warn)
     max_calibration_gap: float = 0.05  # |mean score - outcome rate| on the holdout above this is flagged (warn)

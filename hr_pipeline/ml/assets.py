@@ -66,11 +66,22 @@ def no_champion(spec: ModelSpec) -> str:
 
 
 def training_frame(con: duckdb.DuckDBPyConnection, spec: ModelSpec):
-    """The labelled rows, ordered by time, with `label`, where it comes from, and its weight."""
-    from hr_pipeline.ml.training import OUTCOME
-
+    """The matured labelled rows, ordered by time, with `label`."""
     frame = con.execute(spec.select(spec.labelled, (spec.label,))).df()
-    return frame.assign(label=frame[spec.label].astype(bool), label_source=OUTCOME, weight=1.0)
+    return frame.assign(label=frame[spec.label].astype(bool))
+
+
+def recruiter_decisions(con: duckdb.DuckDBPyConnection, spec: ModelSpec, policy: Policy):
+    """The decisions a spec's recruiter view learns from, as a function of the time they must precede: the
+    latest `policy.recruiter_view_decisions` in the policy's families. None where the spec or the policy
+    learns from outcomes only."""
+    taught = spec.recruiter_decisions
+    if taught is None or not policy.override_learning_families:
+        return None
+    where = f"{taught.decision} IS NOT NULL AND list_contains(?, {taught.group}) AND {spec.time_column} < ?"
+    latest = (f"SELECT * FROM ({spec.select(where, (taught.score, taught.decision))}) "
+              f"ORDER BY {spec.time_column} DESC LIMIT {policy.recruiter_view_decisions}")
+    return lambda before: con.execute(latest, [list(policy.override_learning_families), before]).df()
 
 
 def population(con: duckdb.DuckDBPyConnection, spec: ModelSpec, after):
@@ -126,7 +137,11 @@ def build_model_asset(spec: ModelSpec) -> dg.AssetsDefinition:
                     "judged on the newest quarter of labels (the holdout), versioned in ml.model_registry with "
                     "a model card under <home>/reports/models/. The first version becomes champion, later ones "
                     "challenger until their evaluation. "
-                    + (spec.selective_labels or "") +
+                    + (spec.selective_labels or "")
+                    + (f" What recruiters see beyond the vendor AI is learned from their decisions in "
+                       f"{', '.join(Policy().override_learning_families)} (where their overrides are right more "
+                       "often than the AI) and enters as one feature, weighted by the outcomes."
+                       if spec.recruiter_decisions else "") +
                     " Too few matured labels registers no version and says so.",
     )
     def _model(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
@@ -157,7 +172,7 @@ def build_model_asset(spec: ModelSpec) -> dg.AssetsDefinition:
                 return dg.MaterializeResult(metadata={**base, "retrained": False,
                                                       "reason": f"labels unchanged since {existing.version}"})
             try:
-                trained = train(spec, frame, data_fingerprint, policy)
+                trained = train(spec, frame, data_fingerprint, policy, recruiter_decisions(con, spec, policy))
             except NotTrainable as refused:
                 reason = f"{refused}; no new version registered"
                 context.log.warning(f"{spec.name}: {reason}; serving: {base['serving']}")

@@ -15,6 +15,9 @@ if TYPE_CHECKING:  # the code location may import this module: it stays free of 
     import duckdb
 
 QUEUE = "ml.review_queue"
+# The override reason of a recruiter who went against this AI's recommendation by following the vendor AI's:
+# the reason codes they give explain overruling the vendor, so theirs would read "agrees_with_ai" here.
+FOLLOWED_VENDOR = "followed_vendor_ai"
 DDL = f"""
 CREATE SCHEMA IF NOT EXISTS ml;
 CREATE TABLE IF NOT EXISTS {QUEUE} (
@@ -36,7 +39,8 @@ CREATE TABLE IF NOT EXISTS {QUEUE} (
     resolved_at TIMESTAMP,          -- the recruiter's decision time
     human_decision VARCHAR,
     agreed_with_ai BOOLEAN,
-    override_reason VARCHAR,        -- the recruiter's reason code when the decision went against the AI
+    override_reason VARCHAR,        -- when the decision went against this AI: the recruiter's reason code if they
+                                    -- also overruled the vendor AI, else followed_vendor_ai (their code is about it)
     days_to_resolve INTEGER
 );
 """
@@ -81,7 +85,8 @@ def resolve(con: duckdb.DuckDBPyConnection) -> int:
             resolved_at = d.decided_at,
             human_decision = d.human_decision,
             agreed_with_ai = d.human_decision = q.recommendation,
-            override_reason = CASE WHEN d.human_decision <> q.recommendation THEN d.reason_code END,
+            override_reason = CASE WHEN d.human_decision <> q.recommendation
+                                   THEN CASE WHEN d.overrides_ai THEN d.reason_code ELSE '{FOLLOWED_VENDOR}' END END,
             days_to_resolve = date_diff('day', q.queued_at, d.decided_at)
         FROM marts.fct_decision_outcomes AS d
         WHERE d.application_id = q.application_id AND q.status = 'open'

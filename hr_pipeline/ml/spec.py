@@ -16,6 +16,19 @@ from hr_pipeline.settings import Policy
 
 
 @dataclass(frozen=True)
+class RecruiterDecisions:
+    """Where a model learns from recruiters' decisions: the columns of the vendor AI's score and the
+    recruiter's decision, and the column whose values (`Policy.override_learning_families`) say where
+    their decisions count. What recruiters see beyond the vendor's score becomes one derived feature."""
+
+    score: str  # the vendor AI's probability, held fixed so only the recruiter's own view is learned
+    decision: str
+    advance: str  # the decision value that takes a candidate on
+    group: str  # the column compared with the policy's families
+    feature: str  # the derived feature's name
+
+
+@dataclass(frozen=True)
 class ModelSpec:
     name: str
     title: str  # what the score is, in one line an HR reader understands
@@ -31,6 +44,7 @@ class ModelSpec:
     unit: str  # what one row is, for descriptions
     selective_labels: str | None = None  # why labels exist for only part of the scored population
     holdout_gap_months: int = 0  # labels looking this far ahead: training rows stop this long before the holdout
+    recruiter_decisions: RecruiterDecisions | None = None  # learn from recruiters' decisions too
 
     @property
     def features(self) -> tuple[str, ...]:
@@ -62,6 +76,8 @@ HIRE_SUCCESS = ModelSpec(
     unit="application that reached a screening decision",
     selective_labels="Outcomes exist only for hired applicants (selective labels): the model learns from hires "
                      "and scores every open application.",
+    recruiter_decisions=RecruiterDecisions(score="ai_score", decision="human_decision", advance="advance",
+                                           group="job_family", feature="recruiter_view"),
 )
 
 ATTRITION_RISK = ModelSpec(

@@ -10,11 +10,14 @@ model's confidence in its recommendation.
 from __future__ import annotations
 
 import hashlib
-from functools import partial, wraps
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from functools import wraps
 
 import numpy as np
 import pandas as pd
+from scipy.special import logit
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier
@@ -24,7 +27,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import brier_score_loss, roc_auc_score
 from sklearn.model_selection import TimeSeriesSplit
 from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from threadpoolctl import threadpool_limits
 
 from hr_pipeline.ml.features import coerce_missing
@@ -36,7 +39,10 @@ HOLDOUT_SHARE = 0.25
 CV_SPLITS = 4
 ENSEMBLE_MEMBERS = 5  # calibrated members; their votes are the confidence of a recommendation
 LIST_SEPARATOR = ";"
-OUTCOME, OVERRIDE = "outcome", "override"  # where a training row's label comes from
+# The recruiter view's covariates: the vendor AI's score on the log-odds, and whether it advises to advance
+# (recruiters follow the advice unless their own reading is clearly on the other side).
+VENDOR_LOGIT, VENDOR_ADVISES = "vendor_logit", "vendor_advises"
+VENDOR_HELD = {VENDOR_LOGIT: 0.0, VENDOR_ADVISES: 0.0}  # held fixed: what is left is the recruiters' own view
 
 # Regularised for the few hundred labels of a mid-sized firm; chosen between by time-ordered CV.
 ALGORITHMS = {
@@ -76,29 +82,85 @@ class TrainedModel:
     train_frame: pd.DataFrame = field(repr=False)  # what the model saw, for its explanations
 
 
-def _feature_names(transformer, input_features, spec: ModelSpec) -> list[str]:
-    return list(spec.features)
-
-
 def _terms(text: str) -> list[str]:
     return [t for t in text.split(LIST_SEPARATOR) if t]
 
 
-def build_pipeline(spec: ModelSpec, estimator) -> Pipeline:
-    """missing -> encode (num, cat, list_<col>) -> estimator, the structure explanations rely on."""
+@dataclass
+class RecruiterView:
+    """What recruiters see in a candidate beyond the vendor AI's score, learned from their decisions.
+
+    A logistic regression of 'advanced' on the spec's features and the vendor's log-odds: holding the
+    vendor's score fixed, its feature terms are what moves recruiters away from the AI, which is where
+    their overrides come from. `signal` is that part alone (centred on the decisions learned from),
+    and 0 outside the families where their decisions count. Protected attributes are no features, so
+    it cannot learn a recruiter's bias against a group, only what the records show.
+    """
+
+    pipeline: Pipeline
+    families: tuple[str, ...]
+    group: str
+    center: float
+    decisions: int
+
+    def signal(self, inputs: pd.DataFrame) -> np.ndarray:
+        raw = self.pipeline.decision_function(inputs.assign(**VENDOR_HELD)) - self.center
+        return np.where(inputs[self.group].isin(self.families), raw, 0.0)
+
+
+def fit_recruiter_view(spec: ModelSpec, decisions: pd.DataFrame, families: tuple[str, ...]) -> RecruiterView | None:
+    """The view learned from `decisions` (the spec's features, vendor score and decision); None without two
+    kinds of decision to learn from. Not regularised: thousands of decisions support it, and a shrunken
+    vendor term would leak into the features the vendor weighs (grades, experience)."""
+    taught = spec.recruiter_decisions
+    advanced = decisions[taught.decision] == taught.advance
+    if advanced.nunique() < 2:
+        return None
+    inner = replace(spec, numerical=(*spec.numerical, *VENDOR_HELD), recruiter_decisions=None)
+    vendor = decisions[taught.score].clip(1e-4, 1 - 1e-4)
+    rows = decisions.assign(**{VENDOR_LOGIT: logit(vendor), VENDOR_ADVISES: (vendor >= 0.5).astype(float)})
+    pipeline = build_pipeline(inner, LogisticRegression(C=np.inf, max_iter=5000)).fit(rows, advanced)
+    center = float(pipeline.decision_function(rows.assign(**VENDOR_HELD)).mean())
+    return RecruiterView(pipeline, tuple(families), taught.group, center, len(rows))
+
+
+class ModelInputs(TransformerMixin, BaseEstimator):
+    """The first step of every model: the spec's features with one form for a missing value
+    (`coerce_missing`), and the recruiter view beside them when the model learns from one. The view
+    is fitted beforehand on decisions, not on the labels, so `fit` learns nothing."""
+
+    def __init__(self, spec: ModelSpec, view: RecruiterView | None = None):
+        self.spec = spec
+        self.view = view
+
+    def fit(self, frame: pd.DataFrame, y=None):
+        self.feature_names_in_ = np.asarray(frame.columns, dtype=object)
+        self.n_features_in_ = len(self.feature_names_in_)
+        return self
+
+    def transform(self, frame: pd.DataFrame) -> pd.DataFrame:
+        out = coerce_missing(frame, self.spec)
+        if self.view is not None:
+            out[self.spec.recruiter_decisions.feature] = self.view.signal(out)
+        return out
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        return np.asarray(self.transform(pd.DataFrame(columns=list(self.spec.features))).columns, dtype=object)
+
+
+def build_pipeline(spec: ModelSpec, estimator, view: RecruiterView | None = None) -> Pipeline:
+    """inputs -> encode (num, cat, list_<col>) -> estimator, the structure explanations rely on."""
+    derived = (spec.recruiter_decisions.feature,) if view is not None else ()
     encoders = [
         ("num", make_pipeline(SimpleImputer(strategy="median", keep_empty_features=True), StandardScaler()),
-         list(spec.numerical)),
-        ("cat", make_pipeline(SimpleImputer(strategy="most_frequent", keep_empty_features=True),
+         [*spec.numerical, *derived]),
+        ("cat", make_pipeline(SimpleImputer(strategy="constant", fill_value="unknown"),
                               OneHotEncoder(handle_unknown="ignore")), list(spec.categorical)),
         *((f"list_{c}", CountVectorizer(tokenizer=_terms, lowercase=False, binary=True, token_pattern=None), c)
           for c in spec.lists),
     ]
     encode = ColumnTransformer(encoders, sparse_threshold=0)
-    missing = FunctionTransformer(coerce_missing, kw_args={"spec": spec},
-                                  feature_names_out=partial(_feature_names, spec=spec))
-    return Pipeline([("missing", missing),
-                     ("encode", encode), ("classify", estimator)])
+    return Pipeline([("inputs", ModelInputs(spec, view)), ("encode", encode), ("classify", estimator)])
 
 
 def fingerprint(frame: pd.DataFrame, spec: ModelSpec, label: str) -> str:
@@ -111,41 +173,41 @@ def _auc(y: pd.Series, p: np.ndarray) -> float:
     return float(roc_auc_score(y, p)) if y.nunique() == 2 else float("nan")
 
 
-def time_ordered_cv(spec: ModelSpec, frame: pd.DataFrame, y: pd.Series, weight: np.ndarray,
-                    outcome: np.ndarray) -> dict[str, float]:
-    """Mean AUC of each algorithm over forward-chaining folds, judged on outcome labels only."""
+def time_ordered_cv(spec: ModelSpec, frame: pd.DataFrame, y: pd.Series, view: RecruiterView | None) -> dict[str, float]:
+    """Mean AUC of each algorithm over forward-chaining folds."""
     scores = {}
     for name, make in ALGORITHMS.items():
         aucs = []
         for fit_rows, test_rows in TimeSeriesSplit(n_splits=CV_SPLITS).split(frame):
-            test_rows = test_rows[outcome[test_rows]]
             if y.iloc[fit_rows].nunique() < 2 or y.iloc[test_rows].nunique() < 2:
                 continue
-            model = build_pipeline(spec, make()).fit(frame.iloc[fit_rows], y.iloc[fit_rows],
-                                                     classify__sample_weight=weight[fit_rows])
+            model = build_pipeline(spec, make(), view).fit(frame.iloc[fit_rows], y.iloc[fit_rows])
             aucs.append(_auc(y.iloc[test_rows], model.predict_proba(frame.iloc[test_rows])[:, 1]))
         scores[name] = float(np.mean(aucs)) if aucs else float("nan")
     return scores
 
 
-@one_thread
-def train(spec: ModelSpec, frame: pd.DataFrame, data_fingerprint: str, policy: Policy) -> TrainedModel:
-    """`frame`: labelled rows ordered by the spec's time column, with the features, `label`, `label_source`
-    (OUTCOME or OVERRIDE) and `weight`. The newest `HOLDOUT_SHARE` of the outcome rows is the holdout;
-    override rows from before it may join the training rows, never the holdout.
+Decisions = Callable[[pd.Timestamp], pd.DataFrame]  # the recruiters' decisions dated before a time
 
-    Raises `NotTrainable` when the data cannot support a model: too few outcome labels, too few of
-    either outcome, or a holdout of one outcome only (its AUC would be undefined).
+
+@one_thread
+def train(spec: ModelSpec, frame: pd.DataFrame, data_fingerprint: str, policy: Policy,
+          decisions: Decisions | None = None) -> TrainedModel:
+    """`frame`: matured labelled rows ordered by the spec's time column, with the features and `label`.
+    The newest `HOLDOUT_SHARE` of them is the holdout. With `decisions` (for a spec that learns from
+    recruiters), the recruiter view is learned from those dated before the training rows end, so it
+    knows nothing of the holdout either.
+
+    Raises `NotTrainable` when the data cannot support a model: too few labels, too few of either
+    outcome, or a holdout of one outcome only (its AUC would be undefined).
     """
     if not frame[spec.time_column].is_monotonic_increasing:
         raise ValueError(f"training frame must be ordered by {spec.time_column}")
-    outcomes = frame[frame["label_source"] == OUTCOME]
-    if len(outcomes) < policy.min_training_labels:
-        raise NotTrainable(f"too few matured labels: {len(outcomes)} < {policy.min_training_labels}")
-    holdout = outcomes.iloc[int(len(outcomes) * (1 - HOLDOUT_SHARE)):]
-    holdout_start = holdout[spec.time_column].iloc[0]
-    train_end = holdout_start - pd.DateOffset(months=spec.holdout_gap_months)
-    train_part = frame[(frame[spec.time_column] < train_end) & ~frame.index.isin(holdout.index)]
+    if len(frame) < policy.min_training_labels:
+        raise NotTrainable(f"too few matured labels: {len(frame)} < {policy.min_training_labels}")
+    holdout = frame.iloc[int(len(frame) * (1 - HOLDOUT_SHARE)):]
+    train_end = holdout[spec.time_column].iloc[0] - pd.DateOffset(months=spec.holdout_gap_months)
+    train_part = frame[frame[spec.time_column] < train_end]
     y_train, y_holdout = train_part["label"].astype(int), holdout["label"].astype(int)
     fewest = int(y_train.value_counts().reindex([0, 1], fill_value=0).min())
     if fewest < ENSEMBLE_MEMBERS:
@@ -153,12 +215,14 @@ def train(spec: ModelSpec, frame: pd.DataFrame, data_fingerprint: str, policy: P
     if y_holdout.nunique() < 2:
         raise NotTrainable(f"degenerate holdout: all {len(holdout)} holdout labels are {bool(y_holdout.iloc[0])}")
 
-    weight = train_part["weight"].to_numpy(dtype=float)
-    cv = time_ordered_cv(spec, train_part, y_train, weight, (train_part["label_source"] == OUTCOME).to_numpy())
+    view = None
+    if decisions is not None and spec.recruiter_decisions is not None and policy.override_learning_families:
+        view = fit_recruiter_view(spec, decisions(train_end), policy.override_learning_families)
+    cv = time_ordered_cv(spec, train_part, y_train, view)
     algorithm = max(cv, key=lambda name: -np.inf if np.isnan(cv[name]) else cv[name])
     calibrated = CalibratedClassifierCV(ALGORITHMS[algorithm](), method="sigmoid", cv=ENSEMBLE_MEMBERS,
                                         ensemble=True)
-    pipeline = build_pipeline(spec, calibrated).fit(train_part, y_train, classify__sample_weight=weight)
+    pipeline = build_pipeline(spec, calibrated, view).fit(train_part, y_train)
     p = pipeline.predict_proba(holdout)[:, 1]
     metrics = {
         "holdout_auc": _auc(y_holdout, p),
@@ -166,14 +230,15 @@ def train(spec: ModelSpec, frame: pd.DataFrame, data_fingerprint: str, policy: P
         "holdout_base_rate": float(y_holdout.mean()),
         "holdout_mean_score": float(p.mean()),
         "train_base_rate": float(y_train.mean()),
-        "override_rows": int((train_part["label_source"] == OVERRIDE).sum()),
+        "recruiter_decisions": view.decisions if view else 0,
         **{f"cv_auc_{name}": auc for name, auc in cv.items()},
     }
     window = (train_part[spec.time_column].min(), train_part[spec.time_column].max())
-    overrides = metrics["override_rows"]
-    description = (f"Learned {spec.label} from {len(train_part) - overrides} matured outcomes (one row per "
-                   f"{spec.unit}), dated {window[0]:%Y-%m-%d} to {window[1]:%Y-%m-%d}"
-                   + (f", and {overrides} recruiter overrides as labels" if overrides else "")
+    description = (f"Learned {spec.label} from {len(train_part)} matured outcomes (one row per {spec.unit}), "
+                   f"dated {window[0]:%Y-%m-%d} to {window[1]:%Y-%m-%d}"
+                   + (f", with what recruiters see beyond the vendor AI ({spec.recruiter_decisions.feature}), "
+                      f"learned from {view.decisions:,} of their decisions in {', '.join(view.families)} "
+                      "and weighted by the outcomes" if view else "")
                    + f"; {algorithm.replace('_', ' ')} chosen by time-ordered cross-validation.")
     return TrainedModel(
         pipeline=pipeline, algorithm=algorithm, metrics=metrics, train_window=window,

@@ -8,6 +8,7 @@ smaller than `Policy.fairness_min_group` get no ratio either.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import duckdb
@@ -43,7 +44,8 @@ def _normalised(column: str, allowed: tuple[str, ...]) -> str:
 def selection_figures(con: duckdb.DuckDBPyConnection, model_name: str, key: str, scored: pd.DataFrame,
                       policy: Policy) -> dict:
     """`scored`: the model's `key` and `score` per row. Returns {"n": rows, "selection_rate": {attribute:
-    {group: rate}}, "group_size": {attribute: {group: n}}, "impact_ratio": {attribute: lowest ratio or None}}."""
+    {group: rate}}, "group_size": {attribute: {group: n}}, "impact_ratio": {attribute: lowest ratio or None},
+    "impact_ratio_se": {attribute: its standard error or None}}."""
     table, person, mapping = PEOPLE[model_name]
     allowed = _allowed(table)
     join = f"JOIN ({mapping}) AS m USING ({key})" if mapping else ""
@@ -63,13 +65,19 @@ def selection_figures(con: duckdb.DuckDBPyConnection, model_name: str, key: str,
         )
         {' UNION ALL '.join(f"SELECT '{a}', {a}, count(*), avg(selected::INT) FROM sample GROUP BY {a}"
                             for a in ATTRIBUTES)}""").fetchall()
-    figures: dict = {"n": len(scored), "selection_rate": {}, "group_size": {}, "impact_ratio": {}}
+    figures: dict = {"n": len(scored), "selection_rate": {}, "group_size": {}, "impact_ratio": {},
+                     "impact_ratio_se": {}}
     for attribute, group, n, rate in rows:
         figures["selection_rate"].setdefault(attribute, {})[group] = float(rate)
         figures["group_size"].setdefault(attribute, {})[group] = int(n)
     for attribute in ATTRIBUTES:
+        sizes = figures["group_size"].get(attribute, {})
         rated = {g: r for g, r in figures["selection_rate"].get(attribute, {}).items()
-                 if g not in NOT_RATIOED and figures["group_size"][attribute][g] >= policy.fairness_min_group}
-        top = max(rated.values(), default=0)
-        figures["impact_ratio"][attribute] = min(rated.values()) / top if len(rated) > 1 and top > 0 else None
+                 if g not in NOT_RATIOED and sizes[g] >= policy.fairness_min_group}
+        low, high = min(rated, key=rated.get, default=None), max(rated, key=rated.get, default=None)
+        ratio = rated[low] / rated[high] if len(rated) > 1 and rated[high] > 0 else None
+        figures["impact_ratio"][attribute] = ratio
+        # Delta method: how far re-drawing groups of these sizes would move the ratio (0 when a rate is 0).
+        figures["impact_ratio_se"][attribute] = None if ratio is None else ratio * math.sqrt(sum(
+            (1 - rated[g]) / (rated[g] * sizes[g]) for g in (low, high) if rated[g] > 0))
     return figures

@@ -129,8 +129,8 @@ def _effects() -> str:
         "- **Overrides in customer-facing roles** (`communication_customer_facing`): recruiters weigh "
         "communication everywhere, but it only matters in customer-facing families, which the vendor AI "
         "ignores. Judged by the true `p_success` (an advance is right with probability p, a reject with 1 - p), "
-        "overrides there are right about 60 % of the time, so more often than the AI they overrule; elsewhere "
-        "about 45 %. About 8 % of decisions are overrides.",
+        "overrides there are right about 70 % of the time, so more often than the AI they overrule; elsewhere "
+        "about 45 %. About 10 % of decisions are overrides.",
         f"- The vendor AI overweights grades ({fx.AI_PER_GRADE_POINT} log-odds per grade point) and experience "
         f"({fx.AI_PER_EXPERIENCE_YEAR} per year), with weight {fx.AI_SIGNAL} on the true log-odds: a mediocre "
         "screening model, so hires still vary and a model trained on matured hires can learn the real drivers "

@@ -34,10 +34,10 @@ RATING_PER_SOFT_SKILL = 0.8
 RATING_PER_GRADE_POINT = 0.0  # grades do not predict performance
 RATING_PER_EXPERIENCE_YEAR = 0.06  # up to 15 years
 RATING_DEGREE = 0.3  # bachelor or higher
-RATING_COMMUNICATION_CUSTOMER_FACING = 0.6  # per SD of communication skill
+RATING_COMMUNICATION_CUSTOMER_FACING = 1.2  # per SD of communication skill
 # Its one trace in the records: the soft skills a candidate lists are drawn in the order of a uniform
 # key, and communication's key is lowered by this much per SD of the trait.
-COMMUNICATION_MENTION = 1.0
+COMMUNICATION_MENTION = 2.0
 RATING_NOISE = 0.4
 STAFF_RATING_MEAN, STAFF_RATING_SD = 3.4, 0.5  # latent rating of the workforce already there
 

@@ -17,7 +17,7 @@ from conftest import PipelineRun, materialise, small_world
 
 from hr_pipeline.ml import registry
 from hr_pipeline.ml.assets import as_of_date, route_scored, score_rows
-from hr_pipeline.ml.queue import QUEUE
+from hr_pipeline.ml.queue import FOLLOWED_VENDOR, QUEUE
 from hr_pipeline.ml.routing import PRIORITY, RANDOM_SAMPLE_SALT, stable_draw
 from hr_pipeline.ml.spec import HIRE_SUCCESS
 from hr_pipeline.settings import Policy
@@ -165,7 +165,8 @@ def test_queue_rows_resolve_when_the_recruiters_decisions_arrive(routed):
         after = con.execute(f"SELECT * FROM {QUEUE}").df().set_index("application_id")
         decisions = con.execute("""
             SELECT application_id, arg_max(lower(trim(decision)), decided_at) AS decision,
-                   arg_max(lower(trim(reason_code)), decided_at) AS reason_code
+                   arg_max(lower(trim(reason_code)), decided_at) AS reason_code,
+                   arg_max(overrides_ai, decided_at) AS overrides_ai
             FROM raw.ats_recruiter_decisions WHERE _extract_date IN (SELECT unnest(?)) GROUP BY ALL""",
                                 [routed.late_days]).df().set_index("application_id")
     first = after.loc[before["application_id"]]
@@ -179,7 +180,9 @@ def test_queue_rows_resolve_when_the_recruiters_decisions_arrive(routed):
     assert (resolved["human_decision"] == truth["decision"]).all()
     agreed = truth["decision"] == resolved["recommendation"]
     assert (resolved["agreed_with_ai"] == agreed).all()
-    assert (resolved.loc[~agreed, "override_reason"] == truth.loc[~agreed, "reason_code"]).all()
+    # Against this AI: the recruiter's reason where they overruled the vendor AI too, else that they followed it.
+    expected = truth["reason_code"].where(truth["overrides_ai"].astype(bool), FOLLOWED_VENDOR)
+    assert (resolved.loc[~agreed, "override_reason"] == expected[~agreed]).all()
     assert resolved.loc[agreed, "override_reason"].isna().all()
 
 

@@ -35,16 +35,17 @@ def con():
     con = duckdb.connect()
     con.execute("""CREATE SCHEMA marts;
         CREATE TABLE marts.fct_decision_outcomes (application_id VARCHAR, human_decision VARCHAR,
-            decided_at TIMESTAMP, reason_code VARCHAR, is_open BOOLEAN);
-        INSERT INTO marts.fct_decision_outcomes SELECT id, NULL, NULL, NULL, true
+            decided_at TIMESTAMP, reason_code VARCHAR, overrides_ai BOOLEAN, is_open BOOLEAN);
+        INSERT INTO marts.fct_decision_outcomes SELECT id, NULL, NULL, NULL, NULL, true
             FROM (VALUES ('A1'), ('A2'), ('A3'), ('A4')) v(id)""")
     return con
 
 
 def decide(con, app: str, decision: str, at: datetime, reason: str) -> None:
-    """A later extract brings the recruiter's decision."""
+    """A later extract brings the recruiter's decision; any reason but agrees_with_ai overrules the vendor AI."""
     con.execute("UPDATE marts.fct_decision_outcomes SET human_decision = ?, decided_at = ?, reason_code = ?, "
-                "is_open = false WHERE application_id = ?", [decision, at, reason, app])
+                "overrides_ai = ? <> 'agrees_with_ai', is_open = false WHERE application_id = ?",
+                [decision, at, reason, reason, app])
 
 
 def rows(con) -> pd.DataFrame:
@@ -72,8 +73,8 @@ def test_resolve_closes_rows_when_decisions_arrive(con):
     queue.enqueue(con, routed(MONDAY), "run-1")
     assert queue.resolve(con) == 0  # nothing decided yet
 
-    decide(con, "A1", "advance", MONDAY + timedelta(days=3), "agrees_with_ai")   # AI said advance
-    decide(con, "A2", "advance", MONDAY + timedelta(days=8), "communication")    # AI said reject
+    decide(con, "A1", "advance", MONDAY + timedelta(days=3), "agrees_with_ai")   # this AI said advance
+    decide(con, "A2", "advance", MONDAY + timedelta(days=8), "communication")    # this AI said reject
     assert queue.resolve(con) == 2
     assert queue.resolve(con) == 0
     queued = rows(con)
@@ -84,6 +85,10 @@ def test_resolve_closes_rows_when_decisions_arrive(con):
         [False, "communication", 8]
     assert queued.loc["A2", "resolved_at"] == pd.Timestamp(MONDAY + timedelta(days=8))
     assert queued.loc["A3", "status"] == "open" and pd.isna(queued.loc["A3", "resolved_at"])
+    # Against this AI (advance) but with the vendor's: the recruiter's own code would say "agrees_with_ai".
+    decide(con, "A3", "reject", MONDAY + timedelta(days=4), "agrees_with_ai")
+    assert queue.resolve(con) == 1
+    assert rows(con).loc["A3", ["agreed_with_ai", "override_reason"]].tolist() == [False, queue.FOLLOWED_VENDOR]
 
 
 def test_summary_counts_overdue_agreement_and_reasons(con):

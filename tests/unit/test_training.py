@@ -1,6 +1,8 @@
 """Training refuses data that cannot support a model, picks the better algorithm by time-ordered
 cross-validation, never trains on its holdout (nor, for labels looking ahead, on the gap before it),
-scores a null the same however it arrives, and the decision log's feature hash has one canonical form."""
+learns what recruiters see beyond the vendor AI only from decisions before its holdout and only where
+the policy says their decisions count, scores a null the same however it arrives, and the decision
+log's feature hash has one canonical form."""
 
 from __future__ import annotations
 
@@ -14,7 +16,8 @@ import pytest
 
 from hr_pipeline.ml.features import features_hash, features_hashes
 from hr_pipeline.ml.spec import HIRE_SUCCESS as SPEC
-from hr_pipeline.ml.training import ALGORITHMS, OUTCOME, NotTrainable, fingerprint, score, train, vote_share
+from hr_pipeline.ml.training import (ALGORITHMS, NotTrainable, fingerprint, fit_recruiter_view, score, train,
+                                     vote_share)
 from hr_pipeline.settings import Policy
 
 POLICY = Policy()
@@ -37,7 +40,7 @@ def decisions(rows: int, seed: int = 0, success: np.ndarray | None = None) -> pd
         "source_channel": rng.choice(["referral", "job_board"], rows),
         "job_family": rng.choice(["sales", "engineering"], rows),
         "soft_skills": [";".join(["communication", "teamwork"][:k]) or None for k in np.minimum(soft, 2)],
-        "label": success, "label_source": OUTCOME, "weight": 1.0,
+        "label": success,
     })
     frame.loc[frame.index % 9 == 0, "years_experience"] = np.nan
     return frame
@@ -80,6 +83,45 @@ def test_labels_that_look_ahead_leave_a_gap_before_the_holdout():
     holdout_start = frame["decided_at"].iloc[300]
     assert trained.train_window[1] < holdout_start - pd.DateOffset(months=2)
     assert trained.n_holdout == 100
+
+
+def recruiter_decisions(rows: int, seed: int = 3) -> pd.DataFrame:
+    """Decided applications: the vendor scores grades only; recruiters also advance those who list communication."""
+    frame, rng = decisions(rows, seed), np.random.default_rng(seed)
+    vendor = 2.0 * (frame["grade_average"] - 2.5) + rng.normal(0, 1, rows)
+    listed = frame["soft_skills"].fillna("").str.contains("communication")
+    advanced = vendor + 2.0 * listed + rng.normal(0, 0.5, rows) > 0
+    return frame.assign(ai_score=1 / (1 + np.exp(-vendor)), human_decision=np.where(advanced, "advance", "reject"))
+
+
+def test_the_recruiter_view_is_what_moves_recruiters_beyond_the_vendor_and_only_where_it_counts():
+    taught = recruiter_decisions(3000)
+    view = fit_recruiter_view(SPEC, taught, ("sales",))
+    rows = taught[list(SPEC.features)]
+    signal = pd.Series(view.signal(rows), index=rows.index)
+    sales, listed = rows["job_family"] == "sales", rows["soft_skills"].fillna("").str.contains("communication")
+    assert (signal[~sales] == 0).all()
+    communication = signal[sales & listed].mean() - signal[sales & ~listed].mean()
+    assert communication > 2  # planted: +2 on a reading with noise 0.5, so about 2 / 0.5 x 1.7 on the log-odds
+    high_grades = rows["grade_average"] > 2.5  # what the vendor already weighs adds (almost) nothing of theirs
+    grades = signal[sales & listed & high_grades].mean() - signal[sales & listed & ~high_grades].mean()
+    assert abs(grades) < 0.1 * communication
+
+
+def test_the_recruiter_view_learns_only_from_decisions_before_the_holdout():
+    frame, taught, asked = decisions(400), recruiter_decisions(3000), []
+
+    def before(end):
+        asked.append(end)
+        return taught[taught["decided_at"] < end]
+
+    trained = train(SPEC, frame, fingerprint(frame, SPEC, "label"), POLICY, before)
+    holdout_start = frame["decided_at"].iloc[300]
+    assert asked == [holdout_start]
+    assert trained.metrics["recruiter_decisions"] == (taught["decided_at"] < holdout_start).sum()
+    assert "num__recruiter_view" in trained.pipeline.named_steps["encode"].get_feature_names_out()
+    outcomes_only = train(SPEC, frame, "x", replace(POLICY, override_learning_families=()), before)
+    assert outcomes_only.metrics["recruiter_decisions"] == 0 and len(asked) == 1
 
 
 def test_a_null_scores_the_same_as_none_or_nan():
