@@ -30,7 +30,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
 from hr_pipeline.ml.spec import ModelSpec
-from hr_pipeline.ml.training import LIST_SEPARATOR
+from hr_pipeline.ml.training import LIST_SEPARATOR, VENDOR_HELD, RecruiterView
 
 UNITS = ("years", "months", "weeks", "days", "hours")
 BOOLEAN_WORDS = {"true": "yes", "false": "no"}
@@ -200,10 +200,31 @@ def contributions(spec: ModelSpec, pipeline: Pipeline, frame: pd.DataFrame,
     members = pipeline[-1].calibrated_classifiers_
     per_column = sum(-member.calibrators[0].a_ * member_contributions(member.estimator, encoded, reference)
                      for member in members) / len(members)
+    return _per_factor(spec, pipeline, per_column)
+
+
+def _per_factor(spec: ModelSpec, pipeline: Pipeline, per_column: np.ndarray) -> tuple[list[Factor], np.ndarray]:
     found, owner = factors(spec, pipeline)
-    per_factor = np.zeros((len(frame), len(found)))
+    per_factor = np.zeros((len(per_column), len(found)))
     np.add.at(per_factor.T, owner, per_column.T)
     return found, per_factor
+
+
+def view_drivers(view: RecruiterView, inputs: pd.DataFrame) -> np.ndarray:
+    """What moves the recruiter view most in each row, as HR reads it ('communication listed'): the view is
+    a number, its largest term says what recruiters see in this candidate."""
+    rows = inputs.assign(**VENDOR_HELD)
+    inner = view.pipeline[0].spec
+    found, per_factor = _per_factor(inner, view.pipeline, member_contributions(
+        view.pipeline[-1], encode(view.pipeline, rows), view.reference))
+    top = np.argmax(np.abs(per_factor), axis=1)
+    seen = view.pipeline[0].transform(rows)
+    out = np.empty(len(rows), dtype=object)
+    for index in np.unique(top):
+        at, factor = top == index, found[index]
+        said = factor.describe(seen[factor.feature][at])
+        out[at] = said if factor.kind == "list" else words(factor.feature) + " " + said
+    return out
 
 
 def top_factors(spec: ModelSpec, pipeline: Pipeline, frame: pd.DataFrame, reference: np.ndarray,
@@ -226,11 +247,15 @@ def top_factors(spec: ModelSpec, pipeline: Pipeline, frame: pd.DataFrame, refere
     out["rank"] = np.tile(np.arange(1, order.shape[1] + 1), len(frame))
     out["contribution"] = per_factor[rows, picked]
     seen = pipeline[0].transform(frame)  # the values as the model received them
+    view, taught = pipeline[0].view, spec.recruiter_decisions
     out["feature"] = [found[i].feature for i in picked]
     out["value"] = ""
     for index in np.unique(picked):
-        at = picked == index
-        out.loc[at, "value"] = found[index].describe(seen[found[index].feature].iloc[rows[at]]).to_numpy()
+        at, factor = picked == index, found[index]
+        if view is not None and factor.feature == taught.feature:
+            out.loc[at, "value"] = view_drivers(view, seen.iloc[rows[at]])
+        else:
+            out.loc[at, "value"] = factor.describe(seen[factor.feature].iloc[rows[at]]).to_numpy()
     out["direction"] = np.where(out["contribution"] > 0, "raises", "lowers")
     out["text"] = out["feature"].map(words) + ": " + out["value"] + ", " + out["direction"] + " the estimate"
     out = out[out["contribution"] != 0]

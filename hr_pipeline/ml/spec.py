@@ -77,7 +77,7 @@ HIRE_SUCCESS = ModelSpec(
     selective_labels="Outcomes exist only for hired applicants (selective labels): the model learns from hires "
                      "and scores every open application.",
     recruiter_decisions=RecruiterDecisions(score="ai_score", decision="human_decision", advance="advance",
-                                           group="job_family", feature="recruiter_view"),
+                                           group="job_family", feature="what_recruiters_see"),
 )
 
 ATTRITION_RISK = ModelSpec(

@@ -101,6 +101,7 @@ class RecruiterView:
     families: tuple[str, ...]
     group: str
     center: float
+    reference: np.ndarray  # the mean encoded decision, vendor held: what explanations measure the view's terms from
     decisions: int
 
     def signal(self, inputs: pd.DataFrame) -> np.ndarray:
@@ -120,8 +121,10 @@ def fit_recruiter_view(spec: ModelSpec, decisions: pd.DataFrame, families: tuple
     vendor = decisions[taught.score].clip(1e-4, 1 - 1e-4)
     rows = decisions.assign(**{VENDOR_LOGIT: logit(vendor), VENDOR_ADVISES: (vendor >= 0.5).astype(float)})
     pipeline = build_pipeline(inner, LogisticRegression(C=np.inf, max_iter=5000)).fit(rows, advanced)
-    center = float(pipeline.decision_function(rows.assign(**VENDOR_HELD)).mean())
-    return RecruiterView(pipeline, tuple(families), taught.group, center, len(rows))
+    held = rows.assign(**VENDOR_HELD)
+    center = float(pipeline.decision_function(held).mean())
+    reference = np.asarray(pipeline[:-1].transform(held), dtype=float).mean(axis=0)
+    return RecruiterView(pipeline, tuple(families), taught.group, center, reference, len(rows))
 
 
 class ModelInputs(TransformerMixin, BaseEstimator):

@@ -53,6 +53,27 @@ def revise_candidates(con: duckdb.DuckDBPyConnection, changes: pd.DataFrame) -> 
         FROM latest JOIN changes USING (candidate_id) CROSS JOIN newest_extract""")
 
 
+def revise_requisitions(con: duckdb.DuckDBPyConnection, changes: pd.DataFrame) -> None:
+    """Append a later version of each requisition in `requisition_changes` (requisition_id, updated_at) with another
+    job family, as a later extract re-classifying the role would."""
+    con.register("requisition_changes", changes)
+    con.execute("""
+        INSERT INTO raw.ats_requisitions BY NAME
+        WITH latest AS (
+            SELECT * FROM raw.ats_requisitions
+            QUALIFY row_number() OVER (PARTITION BY requisition_id ORDER BY updated_at DESC, _row_number DESC) = 1),
+        newest_extract AS (SELECT max(_extract_date) AS d, max(_row_number) AS n FROM raw.ats_requisitions)
+        SELECT latest.* EXCLUDE (job_family, updated_at, _extract_date, _source_file, _row_number, _row_hash,
+                                 _loaded_at),
+               CASE WHEN lower(trim(latest.job_family)) = 'hr' THEN 'finance' ELSE 'hr' END AS job_family,
+               changes.updated_at, newest_extract.d AS _extract_date,
+               'point_in_time_test/requisitions.jsonl' AS _source_file,
+               newest_extract.n + row_number() OVER (ORDER BY latest.requisition_id) AS _row_number,
+               CAST(hash(latest.requisition_id, changes.updated_at, 'revised') AS UHUGEINT) AS _row_hash,
+               now() AS _loaded_at
+        FROM latest JOIN requisition_changes AS changes USING (requisition_id) CROSS JOIN newest_extract""")
+
+
 def features(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Every screened application's hire_success features, by application."""
     return con.execute(HIRE_SUCCESS.select("true")).df().set_index("application_id")
@@ -60,8 +81,9 @@ def features(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def revised(default_run, tmp_path_factory):
-    """A copy of the demo warehouse before and after later candidate versions arrive and dbt rebuilds every
-    model that reads the candidates: (features before, features after, the revised decided ids, the controls)."""
+    """A copy of the demo warehouse before and after later candidate and requisition versions arrive and dbt
+    rebuilds every model that reads them: (features before, features after, the revised decided ids, the
+    controls, the open applications of re-classified requisitions)."""
     settings = Settings(copy_home(default_run, tmp_path_factory.mktemp("point_in_time") / "home"))
     rng = np.random.default_rng(10)
     with duckdb.connect(str(settings.warehouse_path)) as con:
@@ -82,26 +104,43 @@ def revised(default_run, tmp_path_factory):
             decided[["candidate_id"]].assign(updated_at=np.maximum(after_decision, decided["last_version"])
                                              + pd.Timedelta(minutes=1)),
             controls[["candidate_id"]].assign(updated_at=as_of - pd.Timedelta(hours=1))]))
-        ids = con.execute("""SELECT application_id, candidate_id, is_open FROM marts.fct_decision_outcomes
-                             WHERE candidate_id IN (SELECT candidate_id FROM changes)""").df()
+        # A requisition re-classified after its last decision: its decided applications keep their family, its
+        # open ones (the controls) take the new one.
+        requisitions = con.execute("""
+            SELECT requisition_id, greatest(max(d.decided_at), any_value(v.last_version)) + INTERVAL 1 MINUTE
+                   AS updated_at
+            FROM marts.fct_decision_outcomes d
+            JOIN (SELECT requisition_id, max(updated_at) AS last_version FROM staging.stg_ats__requisition_versions
+                  GROUP BY ALL) v USING (requisition_id)
+            GROUP BY ALL HAVING bool_or(d.is_open) AND bool_or(NOT d.is_open) AND updated_at < ?""",
+                                   [as_of - pd.Timedelta(days=1)]).df()
+        requisitions = requisitions.iloc[rng.choice(len(requisitions), min(SAMPLE, len(requisitions)), replace=False)]
+        revise_requisitions(con, requisitions)
+        ids = con.execute("""SELECT application_id, candidate_id, requisition_id, is_open
+                             FROM marts.fct_decision_outcomes
+                             WHERE candidate_id IN (SELECT candidate_id FROM changes)
+                                OR requisition_id IN (SELECT requisition_id FROM requisition_changes)""").df()
     build = subprocess.run(
-        [DBT, "build", "--select", "source:raw.ats_candidates+", "--exclude", "tag:reviews",
+        [DBT, "build", "--select", "source:raw.ats_candidates+", "source:raw.ats_requisitions+",
+         "--exclude", "tag:reviews",
          "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
          "--target-path", str(settings.home / "dbt_target"), *dbt_vars(settings)],
         capture_output=True, text=True, timeout=900)
     assert build.returncode == 0, build.stdout[-4000:]
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
         after = features(con)
-    revised_decided = ids[~ids["is_open"] & ids["candidate_id"].isin(decided["candidate_id"])]["application_id"]
+    reclassified = ids["requisition_id"].isin(requisitions["requisition_id"])
+    revised_decided = ids[~ids["is_open"] & (ids["candidate_id"].isin(decided["candidate_id"]) | reclassified)]
     control_ids = ids[ids["candidate_id"].isin(controls["candidate_id"])]["application_id"]
-    return before, after, revised_decided, control_ids
+    reclassified_open = ids[ids["is_open"] & reclassified]["application_id"]
+    return before, after, revised_decided["application_id"], control_ids, reclassified_open
 
 
 def test_a_record_changed_after_a_decision_never_changes_its_features(default_run, revised):
-    before, after, revised_decided, _ = revised
+    before, after, revised_decided, *_ = revised
     with default_run.connect() as con:
         decided = con.execute("SELECT application_id FROM marts.fct_decision_outcomes WHERE NOT is_open").df()
-    assert len(revised_decided) >= SAMPLE
+    assert len(revised_decided) >= 2 * SAMPLE
     columns = list(HIRE_SUCCESS.features)
     pd.testing.assert_frame_equal(after.loc[decided["application_id"], columns],
                                   before.loc[decided["application_id"], columns])
@@ -109,13 +148,15 @@ def test_a_record_changed_after_a_decision_never_changes_its_features(default_ru
 
 def test_a_record_changed_before_the_as_of_date_changes_open_features(revised):
     """The control: the same change, dated before what an open application is scored on, must reach it."""
-    before, after, _, control_ids = revised
-    assert len(control_ids) >= CONTROLS
+    before, after, _, control_ids, reclassified_open = revised
+    assert len(control_ids) >= CONTROLS and len(reclassified_open) >= CONTROLS
     old, new = before.loc[control_ids], after.loc[control_ids]
     for column in REVISED:
         changed = old[column].astype(str) != new[column].astype(str)
         assert changed.all(), f"{column} unchanged for {list(control_ids[~changed.to_numpy()])}"
     assert (new["soft_skills"] == "communication;leadership;teamwork").all()
+    families = after.loc[reclassified_open, "job_family"]
+    assert (families != before.loc[reclassified_open, "job_family"]).all() and families.isin(["hr", "finance"]).all()
 
 
 @pytest.fixture(scope="module")

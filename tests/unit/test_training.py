@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from hr_pipeline.ml.explain import view_drivers
 from hr_pipeline.ml.features import features_hash, features_hashes
 from hr_pipeline.ml.spec import HIRE_SUCCESS as SPEC
 from hr_pipeline.ml.training import (ALGORITHMS, NotTrainable, fingerprint, fit_recruiter_view, score, train,
@@ -106,6 +107,9 @@ def test_the_recruiter_view_is_what_moves_recruiters_beyond_the_vendor_and_only_
     high_grades = rows["grade_average"] > 2.5  # what the vendor already weighs adds (almost) nothing of theirs
     grades = signal[sales & listed & high_grades].mean() - signal[sales & listed & ~high_grades].mean()
     assert abs(grades) < 0.1 * communication
+    # Explanations say what the view saw: in the rows that list communication, that it is listed.
+    drivers = pd.Series(view_drivers(view, rows), index=rows.index)
+    assert (drivers[listed] == "communication listed").mean() > 0.9
 
 
 def test_the_recruiter_view_learns_only_from_decisions_before_the_holdout():
@@ -119,7 +123,7 @@ def test_the_recruiter_view_learns_only_from_decisions_before_the_holdout():
     holdout_start = frame["decided_at"].iloc[300]
     assert asked == [holdout_start]
     assert trained.metrics["recruiter_decisions"] == (taught["decided_at"] < holdout_start).sum()
-    assert "num__recruiter_view" in trained.pipeline.named_steps["encode"].get_feature_names_out()
+    assert f"num__{SPEC.recruiter_decisions.feature}" in trained.pipeline.named_steps["encode"].get_feature_names_out()
     outcomes_only = train(SPEC, frame, "x", replace(POLICY, override_learning_families=()), before)
     assert outcomes_only.metrics["recruiter_decisions"] == 0 and len(asked) == 1
 

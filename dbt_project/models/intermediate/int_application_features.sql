@@ -1,11 +1,13 @@
 {#- What was known about each screened application when it was decided (or, while it is open, as of
     the warehouse's date): the candidate's version current at that moment and its skills mapped to
-    the taxonomy. A candidate record changed after the decision never changes that decision's
-    features. The features of the hire_success model (hr_pipeline/ml/spec.py). -#}
+    the taxonomy, and the requisition's job family then. A candidate or requisition record changed
+    after the decision never changes that decision's features. The features of the hire_success
+    model (hr_pipeline/ml/spec.py). -#}
 with applications as (
     select
         recommendations.application_id,
         applications.candidate_id,
+        applications.requisition_id,
         coalesce(decisions.decided_at, cast(as_of.as_of_date as {{ dbt.type_timestamp() }})) as known_at
     from {{ ref('stg_ats__ai_recommendations') }} as recommendations
     cross join {{ ref('int_as_of') }} as as_of
@@ -31,6 +33,24 @@ versions as (
 
 known as (
     select * from versions where version_rank = 1
+),
+
+requisition_versions as (
+    select
+        applications.application_id,
+        requisitions.job_family,
+        row_number() over (
+            partition by applications.application_id
+            order by requisitions.updated_at desc, requisitions._extract_date desc, requisitions._row_number desc
+        ) as version_rank
+    from applications
+    inner join {{ ref('stg_ats__requisition_versions') }} as requisitions
+        on requisitions.requisition_id = applications.requisition_id
+        and requisitions.updated_at <= applications.known_at
+),
+
+requisitions as (
+    select application_id, job_family from requisition_versions where version_rank = 1
 ),
 
 mentions as (
@@ -67,11 +87,14 @@ select
     known.grade_average,
     known.international_experience,
     known.source_channel,
+    requisitions.job_family,
     coalesce(skills.n_skills, 0) as n_skills,
     coalesce(skills.n_soft_skills, 0) as n_soft_skills,
     skills.soft_skills
 from applications
 left join known
     on known.application_id = applications.application_id
+left join requisitions
+    on requisitions.application_id = applications.application_id
 left join skills
     on skills.application_id = applications.application_id

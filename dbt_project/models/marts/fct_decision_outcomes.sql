@@ -7,7 +7,7 @@ select
     applications.candidate_id,
     applications.person_key,
     applications.requisition_id,
-    applications.job_family,
+    features.job_family,
     applications.applied_at,
     recommendations.recommended_at,
     decisions.decided_at,
