@@ -17,40 +17,12 @@ with applications as (
         on decisions.application_id = recommendations.application_id
 ),
 
-versions as (
-    select
-        applications.application_id,
-        candidates.*,
-        row_number() over (
-            partition by applications.application_id
-            order by candidates.updated_at desc, candidates._extract_date desc, candidates._row_number desc
-        ) as version_rank
-    from applications
-    inner join {{ ref('stg_ats__candidate_versions') }} as candidates
-        on candidates.candidate_id = applications.candidate_id
-        and candidates.updated_at <= applications.known_at
-),
-
-known as (
-    select * from versions where version_rank = 1
-),
-
-requisition_versions as (
-    select
-        applications.application_id,
-        requisitions.job_family,
-        row_number() over (
-            partition by applications.application_id
-            order by requisitions.updated_at desc, requisitions._extract_date desc, requisitions._row_number desc
-        ) as version_rank
-    from applications
-    inner join {{ ref('stg_ats__requisition_versions') }} as requisitions
-        on requisitions.requisition_id = applications.requisition_id
-        and requisitions.updated_at <= applications.known_at
+candidates as (
+    {{ version_known_at('applications', 'application_id', ref('stg_ats__candidate_versions'), 'candidate_id') }}
 ),
 
 requisitions as (
-    select application_id, job_family from requisition_versions where version_rank = 1
+    {{ version_known_at('applications', 'application_id', ref('stg_ats__requisition_versions'), 'requisition_id') }}
 ),
 
 mentions as (
@@ -60,7 +32,7 @@ mentions as (
         taxonomy.category
     from (
         select application_id, lower(trim({{ unnest_list('skills') }})) as skill_mention
-        from known
+        from candidates
         where skills is not null
     ) as written
     inner join {{ ref('skill_taxonomy') }} as taxonomy
@@ -81,19 +53,19 @@ skills as (
 select
     applications.application_id,
     applications.known_at,
-    known.updated_at as candidate_version_at,
-    known.years_experience,
-    known.education,
-    known.grade_average,
-    known.international_experience,
-    known.source_channel,
+    candidates.updated_at as candidate_version_at,
+    candidates.years_experience,
+    candidates.education,
+    candidates.grade_average,
+    candidates.international_experience,
+    candidates.source_channel,
     requisitions.job_family,
     coalesce(skills.n_skills, 0) as n_skills,
     coalesce(skills.n_soft_skills, 0) as n_soft_skills,
     skills.soft_skills
 from applications
-left join known
-    on known.application_id = applications.application_id
+left join candidates
+    on candidates.application_id = applications.application_id
 left join requisitions
     on requisitions.application_id = applications.application_id
 left join skills
