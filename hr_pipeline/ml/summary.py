@@ -16,8 +16,10 @@ def _serving(con: duckdb.DuckDBPyConnection, name: str) -> str:
     champion, challenger = registry.serving(con, name)
     if champion is None:
         return f"{name}: no champion yet (too few matured labels; see the asset's metadata)"
+    decisions = champion.metrics.get("recruiter_decisions")
     line = (f"{name}: champion {champion.version} ({(champion.algorithm or '').replace('_', ' ')}, holdout AUC "
-            f"{champion.holdout_auc:.3f} on {champion.n_holdout:,} rows, trained on {champion.n_train:,})")
+            f"{champion.holdout_auc:.3f} on {champion.n_holdout:,} rows, trained on {champion.n_train:,}"
+            + (f" and what recruiters see, from {decisions:,} of their decisions" if decisions else "") + ")")
     if challenger is not None:
         return f"{line}; challenger {challenger.version} serving its share until its evaluation"
     return f"{line}; no challenger: " + ("the first version becomes champion" if len(registry.versions(con, name)) == 1
