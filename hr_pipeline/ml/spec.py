@@ -21,9 +21,10 @@ class RecruiterDecisions:
     recruiter's decision, and the column whose values (`Policy.override_learning_families`) say where
     their decisions count. What recruiters see beyond the vendor's score becomes one derived feature."""
 
-    score: str  # the vendor AI's probability, held fixed so only the recruiter's own view is learned
+    score: str  # the vendor AI's probability ...
+    recommendation: str  # ... and its recommendation, both held fixed so only the recruiter's own view is learned
     decision: str
-    advance: str  # the decision value that takes a candidate on
+    advance: str  # the value of the recommendation and of the decision that takes a candidate on
     group: str  # the column compared with the policy's families
     feature: str  # the derived feature's name
 
@@ -76,8 +77,9 @@ HIRE_SUCCESS = ModelSpec(
     unit="application that reached a screening decision",
     selective_labels="Outcomes exist only for hired applicants (selective labels): the model learns from hires "
                      "and scores every open application.",
-    recruiter_decisions=RecruiterDecisions(score="ai_score", decision="human_decision", advance="advance",
-                                           group="job_family", feature="what_recruiters_see"),
+    recruiter_decisions=RecruiterDecisions(score="ai_score", recommendation="ai_recommendation",
+                                           decision="human_decision", advance="advance", group="job_family",
+                                           feature="what_recruiters_see"),
 )
 
 ATTRITION_RISK = ModelSpec(

@@ -110,16 +110,16 @@ class RecruiterView:
 
 
 def fit_recruiter_view(spec: ModelSpec, decisions: pd.DataFrame, families: tuple[str, ...]) -> RecruiterView | None:
-    """The view learned from `decisions` (the spec's features, vendor score and decision); None without two
-    kinds of decision to learn from. Not regularised: thousands of decisions support it, and a shrunken
-    vendor term would leak into the features the vendor weighs (grades, experience)."""
+    """The view learned from `decisions` (the spec's features, the vendor's score and recommendation, the
+    recruiter's decision); None without two kinds of decision to learn from. Not regularised: thousands of
+    decisions support it, and a shrunken vendor term would leak into the features the vendor weighs."""
     taught = spec.recruiter_decisions
     advanced = decisions[taught.decision] == taught.advance
     if advanced.nunique() < 2:
         return None
     inner = replace(spec, numerical=(*spec.numerical, *VENDOR_HELD), recruiter_decisions=None)
-    vendor = decisions[taught.score].clip(1e-4, 1 - 1e-4)
-    rows = decisions.assign(**{VENDOR_LOGIT: logit(vendor), VENDOR_ADVISES: (vendor >= 0.5).astype(float)})
+    rows = decisions.assign(**{VENDOR_LOGIT: logit(decisions[taught.score].clip(1e-4, 1 - 1e-4)),
+                               VENDOR_ADVISES: (decisions[taught.recommendation] == taught.advance).astype(float)})
     pipeline = build_pipeline(inner, LogisticRegression(C=np.inf, max_iter=5000)).fit(rows, advanced)
     held = rows.assign(**VENDOR_HELD)
     center = float(pipeline.decision_function(held).mean())

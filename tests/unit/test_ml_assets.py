@@ -42,7 +42,8 @@ def build_warehouse(home: Path, matured: int, open_apps: int = 30) -> None:
                    CASE WHEN i % 3 > 0 THEN 'communication' END AS soft_skills,
                    CASE WHEN i < {matured} THEN 'advance' END AS human_decision,
                    CASE WHEN i < {matured} THEN 'agrees_with_ai' END AS reason_code,
-                   CASE WHEN i < {matured} THEN false END AS overrides_ai, 0.3 + i % 5 * 0.1 AS ai_score
+                   CASE WHEN i < {matured} THEN false END AS overrides_ai, 0.3 + i % 5 * 0.1 AS ai_score,
+                   CASE WHEN i % 5 >= 2 THEN 'advance' ELSE 'reject' END AS ai_recommendation
             FROM range({matured} + {open_apps}) AS t(i);
             CREATE OR REPLACE TABLE marts.fct_employee_month AS
             SELECT printf('E%03d', i) AS employee_id, DATE '2026-11-01' AS month_start,

@@ -92,7 +92,9 @@ def recruiter_decisions(rows: int, seed: int = 3) -> pd.DataFrame:
     vendor = 2.0 * (frame["grade_average"] - 2.5) + rng.normal(0, 1, rows)
     listed = frame["soft_skills"].fillna("").str.contains("communication")
     advanced = vendor + 2.0 * listed + rng.normal(0, 0.5, rows) > 0
-    return frame.assign(ai_score=1 / (1 + np.exp(-vendor)), human_decision=np.where(advanced, "advance", "reject"))
+    return frame.assign(ai_score=1 / (1 + np.exp(-vendor)),
+                        ai_recommendation=np.where(vendor >= 0, "advance", "reject"),
+                        human_decision=np.where(advanced, "advance", "reject"))
 
 
 def test_the_recruiter_view_is_what_moves_recruiters_beyond_the_vendor_and_only_where_it_counts():
