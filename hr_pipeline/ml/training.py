@@ -148,12 +148,17 @@ class ModelInputs(TransformerMixin, BaseEstimator):
         return out
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
-        return np.asarray(self.transform(pd.DataFrame(columns=list(self.spec.features))).columns, dtype=object)
+        return np.asarray(model_features(self.spec, self.view), dtype=object)
+
+
+def model_features(spec: ModelSpec, view: RecruiterView | None) -> list[str]:
+    """The columns a model's first step hands on: the spec's features, and the recruiter view's when it has one."""
+    return [*spec.features, *((spec.recruiter_decisions.feature,) if view is not None else ())]
 
 
 def build_pipeline(spec: ModelSpec, estimator, view: RecruiterView | None = None) -> Pipeline:
     """inputs -> encode (num, cat, list_<col>) -> estimator, the structure explanations rely on."""
-    derived = (spec.recruiter_decisions.feature,) if view is not None else ()
+    derived = model_features(spec, view)[len(spec.features):]
     encoders = [
         ("num", make_pipeline(SimpleImputer(strategy="median", keep_empty_features=True), StandardScaler()),
          [*spec.numerical, *derived]),
