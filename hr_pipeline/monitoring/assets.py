@@ -14,13 +14,6 @@ from hr_pipeline.settings import Policy
 
 CURRENT_WINDOW_DAYS = Policy().drift_window_days
 
-DRIFT_DDL = """
-CREATE SCHEMA IF NOT EXISTS monitoring;
-CREATE TABLE IF NOT EXISTS monitoring.drift_metrics (
-    run_id VARCHAR, run_at TIMESTAMP, model_version VARCHAR, feature VARCHAR, method VARCHAR,
-    score DOUBLE, threshold DOUBLE, drift_detected BOOLEAN, dataset_drift BOOLEAN,
-    reference_start DATE, reference_end DATE, current_start DATE, current_end DATE, report_path VARCHAR);
-"""
 
 
 @dg.asset(
@@ -35,9 +28,10 @@ CREATE TABLE IF NOT EXISTS monitoring.drift_metrics (
 )
 def drift_metrics(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     from hr_pipeline.monitoring.drift import compute_drift
+    from hr_pipeline.monitoring.tables import create_monitoring_tables
 
     with warehouse.connect() as con:
-        con.execute(DRIFT_DDL)  # the quarterly review reads it, drift or not
+        create_monitoring_tables(con)  # the reviews read them, drift or not
         model = registry.serving(con, SPEC.name)[0]
         if model is None:
             return _skipped(context, f"{no_champion(SPEC)}: no drift to measure")
@@ -59,9 +53,10 @@ def drift_metrics(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg
         run_id = context.run.run_id
         run_at = datetime.now()  # one timestamp for the whole run: BI picks the latest run by it
         con.executemany(
-            "INSERT INTO monitoring.drift_metrics VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(run_id, run_at, model.version, f.feature, f.method, f.score, f.threshold, f.drift_detected,
-              result.dataset_drift, model.train_start, model.train_end, current_start, as_of, str(report))
+            f"INSERT INTO monitoring.drift_metrics VALUES ({', '.join(['?'] * 19)})",
+            [(run_id, run_at, SPEC.name, model.version, "data", f.feature, f.method, f.score, f.threshold,
+              f.drift_detected, result.dataset_drift, model.train_start, model.train_end, result.reference_rows,
+              current_start, as_of, result.current_rows, result.sampled, str(report))
              for f in result.features])
     drifted = [f.feature for f in result.features if f.drift_detected]
     return dg.MaterializeResult(metadata={

@@ -46,6 +46,7 @@ feedback as (
 
 drift_metrics as (
     select * from {{ source('monitoring', 'drift_metrics') }}
+    where drift_kind = 'data'
 ),
 
 latest_drift_run as (
@@ -60,7 +61,7 @@ latest_drift_run as (
 drift as (
     select
         quarters.quarter_start,
-        {{ dbt.bool_or('latest_drift_run.dataset_drift') }} as dataset_drift,
+        {{ dbt.bool_or('latest_drift_run.kind_drift') }} as dataset_drift,
         count(distinct case when latest_drift_run.drift_detected then latest_drift_run.feature end) as n_drifted_features
     from quarters
     inner join latest_drift_run
