@@ -35,8 +35,8 @@ def test_the_planted_recruiter_bias_is_flagged_and_the_champion_is_not(default_r
     with default_run.connect() as wh:
         audit = _audit(wh)
     recruiter, ai = _whole(audit, RECRUITER, "ethnicity"), _whole(audit, AI, "ethnicity")
-    print(f"ethnicity = minority impact ratio, whole history: recruiter {recruiter.loc['minority', 'impact_ratio']:.3f}, "
-          f"champion {ai.loc['minority', 'impact_ratio']:.3f}")
+    print(f"ethnicity = minority impact ratio, whole history: recruiter "
+          f"{recruiter.loc['minority', 'impact_ratio']:.3f}, champion {ai.loc['minority', 'impact_ratio']:.3f}")
     assert recruiter.loc["minority", "impact_ratio"] < POLICY.four_fifths and recruiter.loc["minority", "flagged"]
     assert recruiter.loc["minority", "reference_group"] == "majority"
     assert not ai["flagged"].any() and ai.loc["minority", "impact_ratio"] >= POLICY.four_fifths
