@@ -58,9 +58,9 @@ def audit_sample(with_scores: bool) -> str:
             parts.append(f"SELECT {period} AS period, '{AI}' AS decision, candidate_id, "
                          f"score > median(score) OVER ({within}) AS selected "
                          "FROM decided JOIN audit_scores USING (application_id)")
-        parts += [f"SELECT {period} AS period, '{RECRUITER}', candidate_id, advanced FROM decided "
-                  "WHERE advanced IS NOT NULL",  # a decision value lost to a defect is no decision
-                  f"SELECT {period} AS period, '{HIRE}', candidate_id, hired FROM decided"]
+        parts += [f"SELECT {period} AS period, '{RECRUITER}' AS decision, candidate_id, advanced AS selected "
+                  "FROM decided WHERE advanced IS NOT NULL",  # a decision value lost to a defect is no decision
+                  f"SELECT {period} AS period, '{HIRE}' AS decision, candidate_id, hired AS selected FROM decided"]
     return f"WITH decided AS ({DECIDED}) " + " UNION ALL ".join(parts)
 
 
@@ -88,8 +88,10 @@ def write_audit(con: duckdb.DuckDBPyConnection, groups: list[dict], run_id: str)
     run_at = datetime.now()  # one time per run
     con.execute("BEGIN TRANSACTION")
     con.execute(f"DELETE FROM {AUDIT_TABLE}")
-    con.executemany(f"INSERT INTO {AUDIT_TABLE} ({', '.join(AUDIT_COLUMNS)}) VALUES ({', '.join(['?'] * 14)})",
-                    [(run_id, run_at, g["period"], *(g[c] for c in AUDIT_COLUMNS[3:])) for g in groups])
+    if groups:  # nothing decided yet: an empty audit
+        con.executemany(f"INSERT INTO {AUDIT_TABLE} ({', '.join(AUDIT_COLUMNS)}) "
+                        f"VALUES ({', '.join(['?'] * len(AUDIT_COLUMNS))})",
+                        [(run_id, run_at, g["period"], *(g[c] for c in AUDIT_COLUMNS[3:])) for g in groups])
     con.execute("COMMIT")
 
 
