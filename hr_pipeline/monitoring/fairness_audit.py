@@ -120,14 +120,17 @@ def fairness_audit(context: dg.AssetExecutionContext, warehouse: Warehouse) -> d
         write_audit(con, groups, context.run.run_id)
     if version is None:
         context.log.warning(f"fairness audit: {no_champion(SPEC)}: only the human decisions are audited")
-    whole = [g for g in groups if g["period"] is None]
-    flagged = [g for g in groups if g["flagged"]]
+    lowest = {}  # the whole history's lowest ratio per decision and attribute
+    for g in groups:
+        key = f"lowest_impact_ratio_{g['decision']}_{g['attribute']}"
+        ratio = g["impact_ratio"]
+        if g["period"] is None and ratio is not None and ratio < lowest.get(key, (float("inf"),))[0]:
+            lowest[key] = (ratio, g["group_value"])
     return dg.MaterializeResult(metadata={
         "model_version": version or no_champion(SPEC),
         "rows": len(groups), "quarters": len({g["period"] for g in groups} - {None}),
-        "flagged_ratios": len(flagged),
-        **{f"impact_ratio_{g['decision']}_{g['attribute']}_{g['group_value']}": dg.MetadataValue.float(
-            float(g["impact_ratio"])) for g in whole if g["impact_ratio"] is not None and g["attribute"] in ATTRIBUTES},
+        "flagged_ratios": sum(g["flagged"] for g in groups),
+        **{key: f"{ratio:.3f} ({group})" for key, (ratio, group) in sorted(lowest.items())},
     })
 
 
