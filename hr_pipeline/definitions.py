@@ -8,6 +8,7 @@ from hr_pipeline.ingest.pseudonymise import SALT_ENV
 from hr_pipeline.ingest.sensor import build_new_extract_sensor
 from hr_pipeline.ml.assets import ml_assets, ml_checks
 from hr_pipeline.monitoring.assets import drift_metrics
+from hr_pipeline.monitoring.fairness_audit import fairness_audit, impact_ratios_above_four_fifths
 from hr_pipeline.quality.checks import dq_results, suite_checks
 from hr_pipeline.resources import Pseudonymiser, Warehouse
 from hr_pipeline.settings import Settings
@@ -28,8 +29,8 @@ def build_defs(settings: Settings | None = None, salt: str | None = None) -> dg.
     at call time, so the CLI or a test can point a fresh Definitions at its own home."""
     return dg.Definitions(
         assets=[*ingest_assets, warehouse_models, review_models, dbt_docs, bi_exports, *ml_assets, drift_metrics,
-                dq_results],
-        asset_checks=[*suite_checks, *ml_checks],
+                fairness_audit, dq_results],
+        asset_checks=[*suite_checks, *ml_checks, impact_ratios_above_four_fifths],
         jobs=[feedback_loop_job, ingest_job, quarterly_job],
         schedules=[
             dg.ScheduleDefinition(name="weekly_review_schedule", job=feedback_loop_job, cron_schedule="0 6 * * 1",

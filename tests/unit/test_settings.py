@@ -95,6 +95,9 @@ POLICY_MENTIONS = [
     ("maturity grace", r"grace[^.]{0,30}?(\d+)\s*days", POLICY.maturity_grace_days),
     ("attrition horizon", r"exit (?:in|within) the next (\d+) months", POLICY.attrition_horizon_months),
     ("review due", r"due (?:with)?in (\d+) days", POLICY.review_due_days),
+    ("four-fifths line", r"impact ratios? (?:is )?(?:below|under|of less than) (\d*\.\d+)", POLICY.four_fifths),
+    ("fairness minimum group", r"(?:smaller than|fewer than) (\d+) (?:people|applicants|members)",
+     POLICY.fairness_min_group),
 ]
 RENDERED_DOCS = (SYNTHETIC_WORLD_DOC, ROOT / "docs" / "extract-contract.md")
 HAND_WRITTEN_DOCS = [ROOT / "README.md"] + [p for p in sorted((ROOT / "docs").glob("*.md")) if p not in RENDERED_DOCS]
@@ -117,3 +120,6 @@ def test_the_doc_check_finds_restated_numbers_and_passes_the_policy_s():
         "for an evaluation window of 6 weeks.")] == ["confidence threshold", "random sample share", "challenger share",
                                                      "evaluation window"]
     assert misstated_policy_numbers("confidence below 0.70, the 10 % sample, drift over the latest 13 weeks") == []
+    assert [line.split(":")[0] for line in misstated_policy_numbers(
+        "an impact ratio below 0.75 is flagged; groups of fewer than 20 people get none")] == [
+        "four-fifths line", "fairness minimum group"]
