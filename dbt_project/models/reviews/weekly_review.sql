@@ -227,16 +227,19 @@ assembled as (
             'hires': 'hires.hires',
             'recruiter_decisions': 'decisions.recruiter_decisions',
             'feedback_records': 'feedback.feedback_records',
+            'screening_decisions': 'conversion.screening_decisions',
+            'hires_at_3m': 'first_outcomes.hires_at_3m',
         } %}
+        {% for stage in funnel[:-1] %}
+        {% do counted.update({stage ~ '_exits': 'conversion.' ~ stage ~ '_exits'}) %}
+        {% endfor %}
         {% for name, expression in counted.items() %}
         case when not weeks.is_partial then coalesce({{ expression }}, 0) else {{ expression }} end as {{ name }},
         {% endfor %}
         hires.median_time_to_hire_days,
         {% for stage in funnel[:-1] %}
-        conversion.{{ stage }}_exits,
         conversion.{{ stage }}_to_{{ funnel[loop.index] }}_share,
         {% endfor %}
-        conversion.screening_decisions,
         cast(conversion.qualified as {{ type_double() }})
             / nullif(conversion.unqualified, 0) as pipeline_efficiency_ratio,
         decisions.ai_acceptance_share,
@@ -257,7 +260,6 @@ assembled as (
         gate.quality_gate_failures = 0 as quality_gate_passed,
         gate.quality_gate_failures,
         gate.quality_warnings,
-        first_outcomes.hires_at_3m,
         first_outcomes.retention_3m_share
     from weeks
     left join applications on applications.week_start = weeks.week_start
