@@ -133,10 +133,11 @@ def expected_week(con: duckdb.DuckDBPyConnection, week: date, as_of: date) -> di
     row["review_queue_share"] = share([float(r) for r in routed.values()])
     (first_queued,) = con.execute("SELECT min(CAST(queued_at AS DATE)) FROM wh.ml.review_queue").fetchone()
     if first_queued is not None and first_queued <= end:
+        day = min(end, as_of)  # a partial week's queue as it stands on the as-of date
         row["review_backlog"], row["review_overdue"] = con.execute("""
-            SELECT count(*), count(*) FILTER (due_date <= $end) FROM wh.ml.review_queue
-            WHERE CAST(queued_at AS DATE) <= $end AND (resolved_at IS NULL OR CAST(resolved_at AS DATE) > $end)""",
-            {"end": end}).fetchone()
+            SELECT count(*), count(*) FILTER (due_date < $due) FROM wh.ml.review_queue
+            WHERE CAST(queued_at AS DATE) <= $day AND (resolved_at IS NULL OR CAST(resolved_at AS DATE) > $day)""",
+            {"day": day, "due": min(end + timedelta(days=1), as_of)}).fetchone()
     else:
         row["review_backlog"] = row["review_overdue"] = None
 

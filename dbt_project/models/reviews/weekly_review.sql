@@ -105,15 +105,26 @@ routing as (
 ),
 
 queue as (
-    -- the queue at the end of each week, from the week its first item was queued
+    -- the queue at the end of each week (of a partial week: on the as-of date), from the week its
+    -- first item was queued; overdue like hr_pipeline.ml.queue.summary: due before that day ends
+    -- (before the as-of date, which the data reaches the start of)
     select
         weeks.week_start,
         count(queue.application_id) as review_backlog,
-        count(case when queue.due_date <= weeks.period_end then 1 end) as review_overdue
+        count(
+            case
+                when queue.due_date < least(
+                    cast({{ dbt.dateadd('day', 1, 'weeks.period_end') }} as date), weeks.as_of_date
+                ) then 1
+            end
+        ) as review_overdue
     from weeks
     left join {{ source('ml', 'review_queue') }} as queue
-        on cast(queue.queued_at as date) <= weeks.period_end
-        and (queue.resolved_at is null or cast(queue.resolved_at as date) > weeks.period_end)
+        on cast(queue.queued_at as date) <= least(weeks.period_end, weeks.as_of_date)
+        and (
+            queue.resolved_at is null
+            or cast(queue.resolved_at as date) > least(weeks.period_end, weeks.as_of_date)
+        )
     where weeks.period_end >= (select cast(min(queued_at) as date) from {{ source('ml', 'review_queue') }})
     group by weeks.week_start
 ),
