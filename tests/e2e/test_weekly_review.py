@@ -11,12 +11,12 @@ import duckdb
 import pytest
 import yaml
 
-from hr_pipeline.ingest.contracts import CONTRACTS_BY_TABLE, DIALECTS
+from hr_pipeline.ingest.contracts import CONTRACTS_BY_TABLE, DIALECTS, STAGES
 from hr_pipeline.warehouse.project import DBT_PROJECT_DIR
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("default_world")]
 
-FUNNEL = ("applied", "screening", "interview", "offer", "hired")
+FUNNEL = STAGES[:STAGES.index("hired") + 1]  # rejected and withdrawn end the funnel
 MODELS = ("hire_success", "attrition_risk")
 DRIFT_KINDS = ("data", "prediction", "target")
 

@@ -4,7 +4,9 @@
     pipeline's Python assets write, never staging. A week that ends after the as-of date is
     partial: its figures are what has arrived so far (null, not zero, where nothing has) and every
     status is not_enough_data. -#}
-{%- set funnel = ['applied', 'screening', 'interview', 'offer', 'hired'] -%}
+{#- the funnel: the contract's stages up to hired (rejected and withdrawn end it) -#}
+{%- set stages = var('application_stages') -%}
+{%- set funnel = stages[:stages.index('hired') + 1] -%}
 {%- set models = ['hire_success', 'attrition_risk'] -%}
 {%- set drift_kinds = ['data', 'prediction', 'target'] -%}
 
