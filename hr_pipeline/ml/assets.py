@@ -431,5 +431,12 @@ def build_model_checks(spec: ModelSpec) -> list[dg.AssetChecksDefinition]:
 
 model_assets = {spec.name: build_model_asset(spec) for spec in MODELS}
 scores_assets = {spec.name: build_scores_asset(spec) for spec in MODELS}
-ml_assets = [*model_assets.values(), *scores_assets.values(), review_queue, score_explanations, attrition_high_risk]
+# The registry's event log, which the model assets (and `hr-pipeline models`) append to: declared so that the
+# review models reading it stand downstream of both models in the one lineage graph.
+model_events = dg.AssetSpec(
+    ["ml", "model_events"], deps=[model_key(spec) for spec in MODELS], group_name="ml", kinds={"duckdb"},
+    description="The model registry's append-only event log: trained, champion, challenger, promoted, rolled back, "
+                "retired, refused, with the figures behind each decision.")
+ml_assets = [*model_assets.values(), *scores_assets.values(), review_queue, score_explanations, attrition_high_risk,
+             model_events]
 ml_checks = [check for spec in MODELS for check in build_model_checks(spec)]

@@ -77,33 +77,6 @@ def test_hire_success_auc_on_time_ordered_holdout_is_clearly_above_chance(defaul
     assert auc > 0.62
 
 
-def test_weekly_review_equals_recomputation_from_staging(default_run):
-    with default_run.connect() as wh:
-        week = wh.execute("""SELECT week_start FROM marts.weekly_review WHERE hires > 0
-                             ORDER BY applications DESC, week_start LIMIT 1""").fetchone()[0]
-        expected = wh.execute("""
-            WITH apps AS (SELECT * FROM staging.stg_ats__applications),
-                 hires AS (SELECT h.*, a.applied_at FROM staging.stg_ats__hires h JOIN apps a USING (application_id)
-                           WHERE date_trunc('week', h.offer_accepted_at) = $week),
-                 decisions AS (SELECT d.decision = r.recommendation AS agreed
-                               FROM staging.stg_ats__recruiter_decisions d
-                               JOIN staging.stg_ats__ai_recommendations r USING (application_id)
-                               WHERE date_trunc('week', d.decided_at) = $week),
-                 recs AS (SELECT routed_to_human FROM staging.stg_ats__ai_recommendations
-                          WHERE date_trunc('week', recommended_at) = $week)
-            SELECT (SELECT count(*) FROM apps WHERE date_trunc('week', applied_at) = $week),
-                   (SELECT count(*) FROM hires),
-                   (SELECT median(date_diff('day', applied_at, offer_accepted_at)) FROM hires),
-                   (SELECT avg(CAST(agreed AS INTEGER)) FROM decisions),
-                   (SELECT avg(CAST(routed_to_human AS INTEGER)) FROM recs)""", {"week": week}).fetchone()
-        actual = wh.execute("""SELECT applications, hires, median_time_to_hire_days, ai_acceptance_rate,
-                                      review_queue_share, override_rate
-                               FROM marts.weekly_review WHERE week_start = ?""", [week]).fetchone()
-    assert expected[0] > 0 and expected[1] > 0
-    assert actual[:5] == pytest.approx(expected)
-    assert actual[5] == pytest.approx(1 - expected[3])
-
-
 def test_drift_report_written_and_drift_found_after_the_planted_event(default_run):
     with default_run.connect() as wh:
         rows = wh.execute("""SELECT feature, drift_detected, dataset_drift, report_path, current_start
