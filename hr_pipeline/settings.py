@@ -35,6 +35,7 @@ class Policy:
     override_learning_families: tuple[str, ...] = CUSTOMER_FACING_FAMILIES
     recruiter_view_decisions: int = 50_000  # the latest this many of those decisions are learned from
     fairness_min_group: int = 30  # a protected group smaller than this gets no impact ratio
+    four_fifths: float = 0.8  # an impact ratio below this is flagged (the four-fifths rule, NYC LL144 / EEOC)
     min_holdout_auc: float = 0.60  # a new version below this on its holdout is flagged (warn)
     max_calibration_gap: float = 0.05  # |mean score - outcome rate| on the holdout above this is flagged (warn)
     # Labels
