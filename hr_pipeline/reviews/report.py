@@ -399,24 +399,27 @@ def drift_section(con: duckdb.DuckDBPyConnection, period: Period, page: Page, re
         fig = go.Figure()
         fig.add_trace(go.Bar(name="score", x=[r["feature"] for r in mine], y=[r["score"] for r in mine],
                              marker_color=["#cf222e" if r["drift_detected"] else "#8c959f" for r in mine],
-                             text=[r["method"] for r in mine], hovertemplate="%{x}: %{y:.4g} (%{text})<extra></extra>"))
+                             customdata=[r["method"] for r in mine], textposition="none",
+                             hovertemplate="%{x}: %{y:.4g} (%{customdata})<extra></extra>"))
         fig.add_trace(go.Scatter(name="threshold", x=[r["feature"] for r in mine], y=[r["threshold"] for r in mine],
                                  mode="markers", marker={"symbol": "line-ew-open", "size": 26, "color": "#000",
                                                          "line": {"width": 2}},
                                  hovertemplate="threshold %{y:.4g}<extra></extra>"))
         verdict = "DRIFT" if first["kind_drift"] else "no drift"
-        fig.update_layout(height=320, showlegend=False,
-                          title={"text": f"{model}: {kind} drift, {verdict}", "font": {"size": 14}})
+        drifted = sum(bool(r["drift_detected"]) for r in mine)
+        fig.update_layout(height=320, showlegend=False, title={
+            "text": f"{model}: {kind} drift, {verdict} ({drifted} of {len(mine)} drifted)", "font": {"size": 14}})
         report = first.get("report_path")
         link = (f' <a href="{html.escape(os.path.relpath(report, reports_dir))}">Evidently report</a>'
                 if report else "")
         parts.append(
-            f"<p><b>{html.escape(model)}</b> {html.escape(str(first['model_version']))}, {html.escape(kind)} drift: "
+            f"<div><p><b>{html.escape(model)}</b> {html.escape(str(first['model_version']))}, "
+            f"{html.escape(kind)} drift: "
             f"reference {first['reference_start']} to {first['reference_end']} ({fmt(first['reference_rows'], 'count')}"
             f" rows) against {first['current_start']} to {first['current_end']} ({fmt(first['current_rows'], 'count')}"
             f" rows{', sampled' if first['sampled'] else ''}); run {fmt(first['run_at'])}.{link}</p>"
-            + page.figure(fig))
-    return section("drift", "Drift per feature", intro, "".join(parts))
+            + page.figure(fig) + "</div>")
+    return section("drift", "Drift per feature", intro, f'<div class="grid">{"".join(parts)}</div>')
 
 
 def fairness_rows(con: duckdb.DuckDBPyConnection, period: Period) -> list[dict]:
@@ -454,6 +457,7 @@ def fairness_section(con: duckdb.DuckDBPyConnection, period: Period, page: Page)
                 text=[f"n={r['group_size']}, selection rate {fmt(r['selection_rate'], 'share')}" for r in ratioed],
                 hovertemplate="%{y}: %{x:.2f} (%{text})<extra></extra>"))
             fig.add_vline(x=line, line_dash="dash", line_color="#cf222e", annotation_text=f"{line}")
+            fig.update_xaxes(range=[0, max([1.0, *(r["impact_ratio"] for r in ratioed)]) * 1.05])
             version = mine[0].get("model_version")
             fig.update_layout(height=120 + 22 * len(ratioed), showlegend=False, xaxis_title="impact ratio",
                               title={"text": f"{decision}" + (f" ({version})" if version else ""),
@@ -491,10 +495,10 @@ def quality_section(con: duckdb.DuckDBPyConnection, period: Period, page: Page) 
     fig = go.Figure()
     for name, key, colour in (("passed", "passed", "#1a7f37"), ("failed, warning only", "warnings_failed", "#bf8700"),
                               ("failed, blocking", "blocking_failed", "#cf222e")):
-        fig.add_trace(go.Bar(name=name, x=[r["validated_at"] for r in runs], y=[r[key] for r in runs],
+        fig.add_trace(go.Bar(name=name, x=[fmt(r["validated_at"]) for r in runs], y=[r[key] for r in runs],
                              marker_color=colour))
     fig.update_layout(barmode="stack", height=300, title={"text": "Expectations per gate run", "font": {"size": 14}},
-                      legend={"orientation": "h", "y": -0.25})
+                      legend={"orientation": "h", "y": -0.25}, xaxis={"type": "category"})
     latest = rows_of(con, """
         SELECT table_name, expectation_class, column_name, expectation, observed, threshold, severity, success
         FROM quality.dq_results WHERE run_id = ? ORDER BY success, severity, table_name, column_name""",
@@ -531,7 +535,7 @@ main { max-width: 1280px; margin: 0 auto; padding: 8px 32px 40px; }
 section { background: #fff; border: 1px solid #d0d7de; border-radius: 6px; padding: 8px 20px 16px; margin: 16px 0; }
 h2 { font-size: 18px; } h3 { font-size: 14px; margin: 16px 0 6px; } .intro { color: #57606a; }
 .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(560px, 1fr)); gap: 8px; }
-.chart-empty { border: 1px dashed #d0d7de; border-radius: 6px; padding: 4px 12px; }
+.chart-empty { border: 1px dashed #d0d7de; border-radius: 6px; padding: 4px 12px; align-self: start; }
 .empty { color: #57606a; font-style: italic; }
 .banner { background: #fff8c5; border: 1px solid #d4a72c; padding: 8px 12px; border-radius: 6px; }
 table { border-collapse: collapse; width: 100%; font-size: 13px; margin: 6px 0; }
