@@ -148,7 +148,9 @@ def fmt(value, unit: str = "") -> str:
         return str(value)
     formats = {"share": "{:.1%}", "eur": "€{:,.0f}", "days": "{:.1f} days", "hours": "{:.1f} h", "count": "{:,.0f}",
                "auc": "{:.3f}", "ratio": "{:.2f}", "score_1_5": "{:.2f} / 5"}
-    return formats.get(unit, "{:.4g}").format(value)
+    if unit in formats:
+        return formats[unit].format(value)
+    return "{:,.0f}".format(value) if float(value).is_integer() or abs(value) >= 1e4 else "{:.4g}".format(value)
 
 
 def esc(value) -> str:

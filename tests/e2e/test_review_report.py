@@ -47,7 +47,7 @@ def test_report_command_writes_the_period_containing_the_date(default_run, tmp_p
     path = home / "reports" / "review_quarter_2025-04-01.html"
     assert capsys.readouterr().out.strip() == str(path)
     text = path.read_text(encoding="utf-8")
-    assert "Quarterly review, Q2 2025 (2025-04-01 to 2025-06-30)" in text and "is partial" not in text
+    assert "Quarterly review, Q2 2025 (2025-04-01 to 2025-06-30)" in text and "This quarter is partial" not in text
     assert_offline_and_drawn(parse(path))
     assert main(["report", "--home", str(home), "--at", "1999-01-04"]) == EXIT_FAILED
     assert "is outside the weeks of marts.weekly_review" in capsys.readouterr().err
