@@ -235,6 +235,27 @@ def cmd_run(args: argparse.Namespace) -> int:
         return run_pipeline(settings, salt, progress, args.verbose)
 
 
+def where_to_look(settings: Settings) -> list[str]:
+    """The demo's closing lines; the last is the weekly review report's path, the page a person opens."""
+    home, reports_dir = settings.home, settings.reports_dir
+    drift = sorted(reports_dir.glob("drift_*.html"))
+    reviews = sorted(reports_dir.glob("review_week_*.html"))  # named by week start: the newest sorts last
+    return [
+        f"warehouse     {settings.warehouse_path}  (duckdb -readonly, or any BI tool)",
+        f"dbt docs      {settings.dbt_docs_dir / 'index.html'}  (serve: hr-pipeline docs --home {home})",
+        f"BI exports    {settings.exports_dir}  (every mart as Parquet)",
+        f"drift report  {drift[-1] if drift else '(none)'}",
+        f"data quality  {reports_dir / 'data_docs' / 'index.html'}  (Great Expectations Data Docs, online only; "
+        "offline and with the history: the review report's Data quality section)",
+        "review tables marts.weekly_review, marts.quarterly_review (and ml.review_queue) in the warehouse",
+        f"Dagster UI    DAGSTER_HOME={settings.dagster_home} {HOME_ENV}={home} {SALT_ENV}={DEMO_SALT} \\\n"
+        "                python3 -m uv run dagster dev -w workspace.yaml  (its schedules and sensor run at once)",
+        "review report (open in a browser, works offline; any period: hr-pipeline report --period week|quarter "
+        "--at DATE)",
+        f"{reviews[-1] if reviews else '(none written)'}",
+    ]
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from hr_pipeline.progress import console
     from hr_pipeline.synth.extracts import TRUTH_DIR, generate_world
@@ -259,21 +280,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
         with duckdb.connect(str(settings.warehouse_path)) as con:  # the registry's tables may be new
             for line in lines(con, settings, home / TRUTH_DIR):
                 print(f"  {line}")
-        reports = sorted(settings.reports_dir.glob("drift_*.html"))
         print("\nDone. Where to look:")
-        print(f"  warehouse     {settings.warehouse_path}  (duckdb -readonly, or any BI tool)")
-        print(f"  dbt docs      {settings.dbt_docs_dir / 'index.html'}  (serve: hr-pipeline docs --home {home})")
-        print(f"  BI exports    {settings.exports_dir}  (every mart as Parquet)")
-        print(f"  drift report  {reports[-1] if reports else '(none)'}")
-        print(f"  data quality  {settings.reports_dir / 'data_docs' / 'index.html'}  (Great Expectations Data Docs, "
-              "online only; offline and with the history: the review report's Data quality section)")
-        print("  review tables marts.weekly_review, marts.quarterly_review (and ml.review_queue) in the warehouse")
-        print(f"  Dagster UI    DAGSTER_HOME={settings.dagster_home} {HOME_ENV}={home} {SALT_ENV}={DEMO_SALT} \\\n"
-              "                python3 -m uv run dagster dev -w workspace.yaml  (its schedules and sensor run at once)")
-        reviews = sorted(settings.reports_dir.glob("review_week_*.html"))
-        print("  review report (open in a browser, works offline; any period: hr-pipeline report --period "
-              "week|quarter --at DATE)")
-        print(f"  {reviews[-1] if reviews else '(none written)'}")
+        for line in where_to_look(settings):
+            print(f"  {line}")
     return code
 
 

@@ -9,9 +9,9 @@ import pytest
 from conftest import copy_home
 from report_page import assert_offline_and_drawn, parse, title
 
-from hr_pipeline.cli import EXIT_FAILED, main
+from hr_pipeline.cli import EXIT_FAILED, main, where_to_look
 from hr_pipeline.reviews.report import PERIODS, choose_period, funnel_counts
-from hr_pipeline.settings import Policy
+from hr_pipeline.settings import Policy, Settings
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("default_world")]
 
@@ -32,6 +32,7 @@ def test_the_run_writes_the_week_and_quarter_reports_drawn_from_the_warehouse(de
     for period in (week, quarter):
         page = parse(reports / f"review_{period.kind.name}_{period.start}.html")
         assert_offline_and_drawn(page)
+    assert where_to_look(Settings(default_run.home))[-1] == str(reports / f"review_week_{week.start}.html")
     page = parse(reports / f"review_week_{week.start}.html")
     [shown] = [f["data"][0] for f in page.figures if f["data"][0]["type"] == "funnel"]
     assert shown["x"] == [n for _, n in funnel] and funnel[0][1] > 0
