@@ -255,9 +255,9 @@ def kpi_section(con: duckdb.DuckDBPyConnection, period: Period, page: Page) -> s
         if any(not _missing(r["value"]) for r in series):
             charts.append(page.figure(kpi_figure(entry, series)))
         else:
+            needs = f" (a value needs at least {entry['min_n']} observations)" if entry["min_n"] > 1 else ""
             charts.append(f'<div class="chart-empty"><h3>{html.escape(entry["kpi"])}</h3>'
-                          + empty(f"no value in any {kind.name} yet: fewer than {entry['min_n']} observations "
-                                  "or none at all") + "</div>")
+                          + empty(f"no value in any {kind.name} yet{needs}") + "</div>")
     body = table(["KPI", f"this {kind.name}", "target", "status", "what it is"], summary) if summary else ""
     if absent:
         body += empty(f"not in {kind.table} (with target and status) yet: {', '.join(absent)}; the next run of the "
@@ -286,8 +286,10 @@ def funnel_section(con: duckdb.DuckDBPyConnection, period: Period, page: Page) -
     counts = funnel_counts(con, period)
     if not any(n for _, n in counts):
         return section("funnel", "The funnel", intro, empty(f"no application moved in this {period.kind.name}"))
-    fig = go.Figure(go.Funnel(y=[s for s, _ in counts], x=[n for _, n in counts], textinfo="value",
-                              marker={"color": "#0969da"}))
+    # bars, not a funnel shape: a period's flow need not narrow (last week's applicants are screened this week)
+    fig = go.Figure(go.Bar(orientation="h", y=[s for s, _ in counts], x=[n for _, n in counts],
+                           text=[n for _, n in counts], textposition="auto", marker_color="#0969da"))
+    fig.update_yaxes(autorange="reversed")
     fig.update_layout(height=300, title={"text": f"Applications entering each stage, {period.label}",
                                          "font": {"size": 14}})
     return section("funnel", "The funnel", intro, page.figure(fig))

@@ -34,7 +34,7 @@ def test_the_run_writes_the_week_and_quarter_reports_drawn_from_the_warehouse(de
         assert_offline_and_drawn(page)
     assert where_to_look(Settings(default_run.home))[-1] == str(reports / f"review_week_{week.start}.html")
     page = parse(reports / f"review_week_{week.start}.html")
-    [shown] = [f["data"][0] for f in page.figures if f["data"][0]["type"] == "funnel"]
+    [shown] = [f["data"][0] for f in page.figures if title(f).startswith("Applications entering each stage")]
     assert shown["x"] == [n for _, n in funnel] and funnel[0][1] > 0
     [drift_figure] = [f for f in page.figures if title(f).startswith("hire_success: data drift")]
     assert dict(zip(drift_figure["data"][0]["x"], drift_figure["data"][0]["y"], strict=True)) == pytest.approx(drift)
