@@ -385,12 +385,30 @@ def drift_rows(con: duckdb.DuckDBPyConnection) -> list[dict]:
         ORDER BY d.model_name, d.drift_kind, d.feature""")
 
 
-def drift_section(con: duckdb.DuckDBPyConnection, period: Period, page: Page, reports_dir: Path) -> str:
+def drift_figure(model: str, kind: str, scored: list[dict]):
+    """Score per column (red where it drifted) with its threshold as a tick."""
     import plotly.graph_objects as go
 
+    fig = go.Figure()
+    fig.add_trace(go.Bar(name="score", x=[r["feature"] for r in scored], y=[r["score"] for r in scored],
+                         marker_color=["#cf222e" if r["drift_detected"] else "#8c959f" for r in scored],
+                         customdata=[r["method"] for r in scored], textposition="none",
+                         hovertemplate="%{x}: %{y:.4g} (%{customdata})<extra></extra>"))
+    fig.add_trace(go.Scatter(name="threshold", x=[r["feature"] for r in scored], y=[r["threshold"] for r in scored],
+                             mode="markers", marker={"symbol": "line-ew-open", "size": 26, "color": "#000",
+                                                     "line": {"width": 2}},
+                             hovertemplate="threshold %{y:.4g}<extra></extra>"))
+    verdict = "DRIFT" if scored[0]["kind_drift"] else "no drift"
+    drifted = sum(bool(r["drift_detected"]) for r in scored)
+    fig.update_layout(height=320, showlegend=False, title={
+        "text": f"{model}: {kind} drift, {verdict} ({drifted} of {len(scored)} drifted)", "font": {"size": 14}})
+    return fig
+
+
+def drift_section(con: duckdb.DuckDBPyConnection, period: Period, page: Page, reports_dir: Path) -> str:
     intro = ("Each model's latest drift run (<code>monitoring.drift_metrics</code>): per feature its test's score "
              "(bar; red where it drifted) and threshold (black tick). A p-value drifts below its threshold, a "
-             "distance above it.")
+             "distance above it. A column the run could not judge says why.")
     rows = drift_rows(con) if columns_of(con, "monitoring.drift_metrics") else []
     if not rows:
         return section("drift", "Drift per feature", intro,
@@ -399,30 +417,19 @@ def drift_section(con: duckdb.DuckDBPyConnection, period: Period, page: Page, re
     parts = []
     for (model, kind) in dict.fromkeys((r["model_name"], r["drift_kind"]) for r in rows):
         mine = [r for r in rows if r["model_name"] == model and r["drift_kind"] == kind]
-        first = mine[0]
-        fig = go.Figure()
-        fig.add_trace(go.Bar(name="score", x=[r["feature"] for r in mine], y=[r["score"] for r in mine],
-                             marker_color=["#cf222e" if r["drift_detected"] else "#8c959f" for r in mine],
-                             customdata=[r["method"] for r in mine], textposition="none",
-                             hovertemplate="%{x}: %{y:.4g} (%{customdata})<extra></extra>"))
-        fig.add_trace(go.Scatter(name="threshold", x=[r["feature"] for r in mine], y=[r["threshold"] for r in mine],
-                                 mode="markers", marker={"symbol": "line-ew-open", "size": 26, "color": "#000",
-                                                         "line": {"width": 2}},
-                                 hovertemplate="threshold %{y:.4g}<extra></extra>"))
-        verdict = "DRIFT" if first["kind_drift"] else "no drift"
-        drifted = sum(bool(r["drift_detected"]) for r in mine)
-        fig.update_layout(height=320, showlegend=False, title={
-            "text": f"{model}: {kind} drift, {verdict} ({drifted} of {len(mine)} drifted)", "font": {"size": 14}})
+        first, scored = mine[0], [r for r in mine if not _missing(r["score"])]
         report = first.get("report_path")
         link = (f' <a href="{html.escape(os.path.relpath(report, reports_dir))}">Evidently report</a>'
                 if report else "")
-        parts.append(
-            f"<div><p><b>{html.escape(model)}</b> {html.escape(str(first['model_version']))}, "
-            f"{html.escape(kind)} drift: "
-            f"reference {first['reference_start']} to {first['reference_end']} ({fmt(first['reference_rows'], 'count')}"
-            f" rows) against {first['current_start']} to {first['current_end']} ({fmt(first['current_rows'], 'count')}"
-            f" rows{', sampled' if first['sampled'] else ''}); run {fmt(first['run_at'])}.{link}</p>"
-            + page.figure(fig) + "</div>")
+        part = (f"<div><p><b>{html.escape(model)}</b> {html.escape(str(first['model_version']))}, "
+                f"{html.escape(kind)} drift: reference {first['reference_start']} to {first['reference_end']} "
+                f"({fmt(first['reference_rows'], 'count')} rows) against {first['current_start']} to "
+                f"{first['current_end']} ({fmt(first['current_rows'], 'count')} rows"
+                f"{', sampled' if first['sampled'] else ''}); run {fmt(first['run_at'])}.{link}</p>")
+        if scored:
+            part += page.figure(drift_figure(model, kind, scored))
+        part += "".join(empty(f"{r['feature']}: {r['method']}") for r in mine if _missing(r["score"]))
+        parts.append(part + "</div>")
     return section("drift", "Drift per feature", intro, f'<div class="grid">{"".join(parts)}</div>')
 
 

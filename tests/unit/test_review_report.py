@@ -91,6 +91,7 @@ def full(con) -> None:
         ("r2", "2026-11-16", "hire_success", "data", "years_experience", "wasserstein", 0.05, 0.1, False, False),
         ("r2", "2026-11-16", "hire_success", "data", "job_family", "jensenshannon", 0.02, 0.1, False, False),
         ("r2", "2026-11-16", "hire_success", "prediction", "score", "ks", 0.001, 0.05, True, True),
+        ("r2", "2026-11-16", "hire_success", "target", "label", "not judged: 2 current rows", None, None, None, None),
         ("r3", "2026-11-16", "attrition_risk", "data", "tenure_months", "wasserstein", 0.2, 0.1, True, True),
     ]
     con.executemany("""INSERT INTO monitoring.drift_metrics (run_id, run_at, model_name, model_version, drift_kind,
@@ -189,7 +190,8 @@ def test_the_period_is_the_latest_complete_one_or_the_one_containing_the_date(wa
 
 
 def test_funnel_queue_drift_fairness_and_quality_figures_equal_their_tables(warehouse):
-    page = parse(render(warehouse, "week"))  # the week of 2026-11-09
+    path = render(warehouse, "week")  # the week of 2026-11-09
+    page, page_text = parse(path), path.read_text(encoding="utf-8")
     by_title = {title(f): f for f in page.figures}
     [funnel] = [f for f in page.figures if title(f).startswith("Applications entering each stage")]
     # entered in the week: applied a1 a2 a3; screening a1 a2; interview a1; offer a4; hired a4
@@ -209,6 +211,8 @@ def test_funnel_queue_drift_fairness_and_quality_figures_equal_their_tables(ware
     assert latest_data["data"][1]["y"] == [0.1, 0.1]
     assert by_title["hire_success: prediction drift, DRIFT (1 of 1 drifted)"]["data"][0]["y"] == [0.001]
     assert by_title["attrition_risk: data drift, DRIFT (1 of 1 drifted)"]["data"][0]["marker"]["color"] == ["#cf222e"]
+    assert not [t for t in by_title if t.startswith("hire_success: target drift")]  # not judged: said, not drawn
+    assert "label: not judged: 2 current rows" in page_text
 
     # the latest audit run (f2), latest audited quarter starting by the week's end: 2026-10-01
     advance = by_title["recruiter_advance"]
