@@ -235,6 +235,27 @@ def cmd_run(args: argparse.Namespace) -> int:
         return run_pipeline(settings, salt, progress, args.verbose)
 
 
+def where_to_look(settings: Settings) -> list[str]:
+    """The demo's closing lines; the last is the weekly review report's path, the page a person opens."""
+    home, reports_dir = settings.home, settings.reports_dir
+    drift = sorted(reports_dir.glob("drift_*.html"))
+    reviews = sorted(reports_dir.glob("review_week_*.html"))  # named by week start: the newest sorts last
+    return [
+        f"warehouse     {settings.warehouse_path}  (duckdb -readonly, or any BI tool)",
+        f"dbt docs      {settings.dbt_docs_dir / 'index.html'}  (serve: hr-pipeline docs --home {home})",
+        f"BI exports    {settings.exports_dir}  (every mart as Parquet)",
+        f"drift report  {drift[-1] if drift else '(none)'}",
+        f"data quality  {reports_dir / 'data_docs' / 'index.html'}  (Great Expectations Data Docs, online only; "
+        "offline and with the history: the review report's Data quality section)",
+        "review tables marts.weekly_review, marts.quarterly_review (and ml.review_queue) in the warehouse",
+        f"Dagster UI    DAGSTER_HOME={settings.dagster_home} {HOME_ENV}={home} {SALT_ENV}={DEMO_SALT} \\\n"
+        "                python3 -m uv run dagster dev -w workspace.yaml  (its schedules and sensor run at once)",
+        "review report (open in a browser, works offline; any period: hr-pipeline report --period week|quarter "
+        "--at DATE)",
+        f"{reviews[-1] if reviews else '(none written)'}",
+    ]
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from hr_pipeline.progress import console
     from hr_pipeline.synth.extracts import TRUTH_DIR, generate_world
@@ -259,18 +280,34 @@ def cmd_demo(args: argparse.Namespace) -> int:
         with duckdb.connect(str(settings.warehouse_path)) as con:  # the registry's tables may be new
             for line in lines(con, settings, home / TRUTH_DIR):
                 print(f"  {line}")
-        reports = sorted(settings.reports_dir.glob("drift_*.html"))
         print("\nDone. Where to look:")
-        print(f"  warehouse     {settings.warehouse_path}  (duckdb -readonly, or any BI tool)")
-        print(f"  dbt docs      {settings.dbt_docs_dir / 'index.html'}  (serve: hr-pipeline docs --home {home})")
-        print(f"  BI exports    {settings.exports_dir}  (every mart as Parquet)")
-        print(f"  drift report  {reports[-1] if reports else '(none)'}")
-        print(f"  data quality  {settings.reports_dir / 'data_docs' / 'index.html'}  (Great Expectations Data Docs; "
-              "history in quality.dq_daily)")
-        print("  review tables marts.weekly_review, marts.quarterly_review (and ml.review_queue) in the warehouse")
-        print(f"  Dagster UI    DAGSTER_HOME={settings.dagster_home} {HOME_ENV}={home} {SALT_ENV}={DEMO_SALT} \\\n"
-              "                python3 -m uv run dagster dev -w workspace.yaml")
+        for line in where_to_look(settings):
+            print(f"  {line}")
     return code
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from hr_pipeline.resources import connect_waiting
+    from hr_pipeline.reviews.report import ReportError, render_report
+
+    settings = Settings.from_env(args.home)
+    problem = home_problem(settings, landing=False) or (
+        None if settings.warehouse_path.exists()
+        else f"no warehouse at {settings.warehouse_path}: run the pipeline first")
+    if problem:
+        print(f"hr-pipeline report: {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        with connect_waiting(settings.warehouse_path, read_only=True) as con:
+            path = render_report(con, settings.reports_dir, args.period, args.at)
+    except WarehouseLockedError as exc:
+        print(f"hr-pipeline report: {exc}", file=sys.stderr)
+        return EXIT_LOCKED
+    except ReportError as exc:
+        print(f"hr-pipeline report: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    print(path)
+    return 0
 
 
 def docs_server(folder: Path, port: int) -> ThreadingHTTPServer:
@@ -337,6 +374,13 @@ def build_parser() -> argparse.ArgumentParser:
     docs.add_argument("--home", default=None, help=HOME_HELP)
     docs.add_argument("--port", type=int, default=8080)
     docs.set_defaults(func=cmd_docs)
+
+    report = sub.add_parser("report", help="write the review report (one offline HTML page) and print its path")
+    report.add_argument("--home", default=None, help=HOME_HELP)
+    report.add_argument("--period", choices=["week", "quarter"], default="week")
+    report.add_argument("--at", type=_date, default=None, metavar="DATE",
+                        help="the period containing DATE (YYYY-MM-DD); default the latest complete period")
+    report.set_defaults(func=cmd_report)
 
     contract = sub.add_parser("contract", help="print the extract contract as Markdown tables")
     contract.add_argument("--dbt-sources", action="store_true", help="print it as the dbt `raw` source instead")

@@ -11,6 +11,7 @@ from hr_pipeline.monitoring.assets import drift_metrics
 from hr_pipeline.monitoring.fairness_audit import fairness_audit, impact_ratios_above_four_fifths
 from hr_pipeline.quality.checks import dq_results, suite_checks
 from hr_pipeline.resources import Pseudonymiser, Warehouse
+from hr_pipeline.reviews.assets import review_report
 from hr_pipeline.settings import Settings
 from hr_pipeline.warehouse.dbt import dbt_docs, dbt_resource, review_models, warehouse_models
 from hr_pipeline.warehouse.exports import bi_exports
@@ -29,14 +30,16 @@ def build_defs(settings: Settings | None = None, salt: str | None = None) -> dg.
     at call time, so the CLI or a test can point a fresh Definitions at its own home."""
     return dg.Definitions(
         assets=[*ingest_assets, warehouse_models, review_models, dbt_docs, bi_exports, *ml_assets, drift_metrics,
-                fairness_audit, dq_results],
+                fairness_audit, dq_results, review_report],
         asset_checks=[*suite_checks, *ml_checks, impact_ratios_above_four_fifths],
         jobs=[feedback_loop_job, ingest_job, quarterly_job],
         schedules=[
             dg.ScheduleDefinition(name="weekly_review_schedule", job=feedback_loop_job, cron_schedule="0 6 * * 1",
+                                  default_status=dg.DefaultScheduleStatus.RUNNING,
                                   description="Monday 06:00: the whole loop, so the weekly review is fresh and "
                                               "both models retrain on the new labels."),
             dg.ScheduleDefinition(name="quarterly_review_schedule", job=quarterly_job, cron_schedule="0 7 1 1,4,7,10 *",
+                                  default_status=dg.DefaultScheduleStatus.RUNNING,
                                   description="First day of each quarter: drift and the quarterly review."),
         ],
         sensors=[build_new_extract_sensor(ingest_job)],

@@ -30,6 +30,7 @@ PHASES = {
     "ml__attrition_high_risk": "scoring",
     "monitoring__drift_metrics": "drift",
     "review_models": "reviews",
+    "reviews__review_report": "review report",
     "warehouse__bi_exports": "exports",
     "warehouse__dbt_docs": "docs",
 }

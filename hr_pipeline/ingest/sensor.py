@@ -39,7 +39,7 @@ def ingest_run_request(extract_date: str, system: str) -> dg.RunRequest:
 
 
 def build_new_extract_sensor(ingest_job) -> dg.SensorDefinition:
-    @dg.sensor(job=ingest_job, minimum_interval_seconds=60,
+    @dg.sensor(job=ingest_job, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING,
                description="Watches <home>/landing/<system>/ for new extract folders and loads each in its own run.")
     def new_extract_sensor(context: dg.SensorEvaluationContext, warehouse: Warehouse):
         cursor = json.loads(context.cursor) if context.cursor else {}

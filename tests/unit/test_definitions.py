@@ -58,3 +58,18 @@ def test_every_asset_and_check_is_described_for_the_ui():
     graph = defs.resolve_asset_graph()
     for key in graph.asset_check_keys:
         assert graph.get_check_spec(key).description, key.to_user_string()
+
+
+def test_schedules_and_the_extract_sensor_run_unattended_from_the_start():
+    """`dagster dev` on a new instance starts them without anyone switching them on in the UI."""
+    for schedule in ("weekly_review_schedule", "quarterly_review_schedule"):
+        assert defs.resolve_schedule_def(schedule).default_status == dg.DefaultScheduleStatus.RUNNING, schedule
+    assert defs.resolve_sensor_def("new_extract_sensor").default_status == dg.DefaultSensorStatus.RUNNING
+
+
+def test_the_review_report_comes_after_the_review_tables_and_the_monitoring():
+    graph = defs.resolve_asset_graph()
+    report = graph.get(dg.AssetKey(["reviews", "review_report"]))
+    assert report.group_name == "reviews"
+    assert {"marts/weekly_review", "marts/quarterly_review", "monitoring/drift_metrics", "quality/dq_results"} <= {
+        k.to_user_string() for k in report.parent_keys}

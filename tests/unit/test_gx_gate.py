@@ -109,19 +109,30 @@ def test_weekly_hours_above_100_fail_validity_and_duplicates_fail_uniqueness(tmp
 def test_a_stale_system_only_warns(tmp_path):
     freshness = """CREATE SCHEMA quality;
         CREATE TABLE quality.extract_freshness AS
-        SELECT * FROM (VALUES ('ats', 0), ('hris', 2), ('timetracking', 21)) AS t(source_system, days_behind)"""
+        SELECT * FROM (VALUES ('ats', 0, 1), ('hris', 2, 3), ('timetracking', 21, 22))
+            AS t(source_system, days_behind, days_before_run)"""
     gate = run(tmp_path, freshness, suites=("extract_freshness",))["quality.extract_freshness"]
 
     assert gate.passed(blocking=True) and gate.of(blocking=True) == []
     assert not gate.passed(blocking=False)
-    [warning] = gate.failures
-    assert (warning.observed, warning.threshold, warning.severity) == (21, 8, "warning")
-    assert warning.line() == "days_behind freshness 21 > 8 FAILED"
+    behind, before_run = gate.failures
+    assert (behind.observed, behind.threshold, behind.severity) == (21, 8, "warning")
+    assert behind.line() == "days_behind freshness 21 > 8 FAILED"
+    assert before_run.line() == "days_before_run freshness 22 > 8 FAILED"
+
+
+def test_a_stall_of_every_feed_warns_against_the_run_date(tmp_path):
+    stalled = """CREATE SCHEMA quality;
+        CREATE TABLE quality.extract_freshness AS
+        SELECT * FROM (VALUES ('ats', 0, 30), ('hris', 0, 30)) AS t(source_system, days_behind, days_before_run)"""
+    gate = run(tmp_path, stalled, suites=("extract_freshness",))["quality.extract_freshness"]
+    assert gate.passed(blocking=True)
+    assert [f.line() for f in gate.failures] == ["days_before_run freshness 30 > 8 FAILED"]
 
 
 def test_data_docs_are_written_under_reports_and_keep_every_run_of_every_suite(tmp_path):
     freshness = """CREATE SCHEMA IF NOT EXISTS quality; CREATE OR REPLACE TABLE quality.extract_freshness AS
-                     SELECT 'ats' AS source_system, 0 AS days_behind"""
+                     SELECT 'ats' AS source_system, 0 AS days_behind, 0 AS days_before_run"""
     run(tmp_path, decision_outcomes(0.10), suites=("fct_decision_outcomes",))
     run(tmp_path, freshness, suites=("extract_freshness",))
     run(tmp_path, decision_outcomes(0.0), suites=("fct_decision_outcomes",))

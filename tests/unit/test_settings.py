@@ -80,7 +80,8 @@ def test_freshness_limits_are_the_policy_s():
     assert source["freshness"] == {"warn_after": {"count": POLICY.freshness_warn_days, "period": "day"},
                                    "error_after": {"count": POLICY.freshness_error_days, "period": "day"}}
     suite = json.loads((ROOT / "expectations" / "extract_freshness.json").read_text(encoding="utf-8"))
-    assert [e["kwargs"]["max_value"] for e in suite["expectations"]] == [POLICY.freshness_warn_days]
+    assert {e["kwargs"]["column"]: e["kwargs"]["max_value"] for e in suite["expectations"]} == {
+        "days_behind": POLICY.freshness_warn_days, "days_before_run": POLICY.freshness_warn_days}
 
 
 # Where a hand-written doc names a policy number: (what, pattern whose group is the number, the number in the
