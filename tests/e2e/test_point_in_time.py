@@ -163,13 +163,15 @@ def test_a_record_changed_before_the_as_of_date_changes_open_features(revised):
 def labels(default_run) -> pd.DataFrame:
     """Every hire whose label counts as mature, with the truth and the label as the warehouse could have read
     it at the milestone (`at_milestone`), when the grace had passed (`at_grace`) and now (`final`), from the
-    extract each termination and review first arrived in."""
+    extract each termination and 12-month review first arrived in."""
     truth = default_run.home / "ground_truth" / "applications.parquet"
     known_by = {"at_milestone": 0, "at_grace": Policy().maturity_grace_days, "final": 365_000}
+    window = Policy().milestone_window_days  # only the 12-month review counts for the 12-month label
     read_back = ", ".join(f"""(NOT EXISTS (SELECT 1 FROM terminations t WHERE t.employee_id = h.employee_id
                                        AND t.termination_date <= h.milestone AND t.arrived <= h.milestone + {days}))
-                              AND (SELECT arg_max(r.rating, (r.review_date, r.review_id)) FROM reviews r
-                                   WHERE r.employee_id = h.employee_id AND r.review_date <= h.milestone
+                              AND (SELECT arg_min(r.rating, abs(r.review_date - h.milestone)) FROM reviews r
+                                   WHERE r.employee_id = h.employee_id
+                                     AND abs(r.review_date - h.milestone) <= {window}
                                      AND r.arrived <= h.milestone + {days}) >= 3 AS {name}"""
                           for name, days in known_by.items())
     with default_run.connect() as con:

@@ -70,6 +70,8 @@ def test_the_warehouse_resource_names_its_paths_from_settings_and_makes_no_folde
 def test_dbt_vars_equal_the_policy_and_the_contract():
     variables = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))["vars"]
     assert variables["maturity_grace_days"] == POLICY.maturity_grace_days
+    assert variables["milestone_window_days"] == POLICY.milestone_window_days
+    assert variables["early_warning_lead_days"] == POLICY.early_warning_lead_days
     assert variables["attrition_horizon_months"] == POLICY.attrition_horizon_months
     assert tuple(variables["customer_facing_families"]) == CUSTOMER_FACING_FAMILIES
     assert tuple(variables["application_stages"]) == STAGES
@@ -95,6 +97,8 @@ POLICY_MENTIONS = [
     ("maturity grace", r"grace[^.]{0,30}?(\d+)\s*days", POLICY.maturity_grace_days),
     ("attrition horizon", r"exit (?:in|within) the next (\d+) months", POLICY.attrition_horizon_months),
     ("review due", r"due (?:with)?in (\d+) days", POLICY.review_due_days),
+    ("early-warning lead", r"at least (\d+) days before", POLICY.early_warning_lead_days),
+    ("milestone window", r"within (\d+) days of", POLICY.milestone_window_days),
 ]
 RENDERED_DOCS = (SYNTHETIC_WORLD_DOC, ROOT / "docs" / "extract-contract.md")
 HAND_WRITTEN_DOCS = [ROOT / "README.md"] + [p for p in sorted((ROOT / "docs").glob("*.md")) if p not in RENDERED_DOCS]
