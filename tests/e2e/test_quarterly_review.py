@@ -208,7 +208,7 @@ def checked(review) -> pd.DataFrame:
 
 
 def same(published, expected) -> bool:
-    if expected is None or (isinstance(expected, float) and math.isnan(expected)):
+    if expected is None or pd.isna(expected):
         return published is None or pd.isna(published)
     return published == pytest.approx(float(expected), rel=1e-9, abs=1e-9)
 
@@ -283,3 +283,40 @@ def test_hiring_managers_are_more_satisfied_with_hires_who_truly_succeed(landing
           f"{response:.0%} of surveyed hires answered")
     assert by_success[True] - by_success[False] > 0.8
     assert 0.75 < response < 0.95  # its own non-response
+
+
+def test_a_milestone_counts_as_recorded_only_with_its_own_review(default_run):
+    """An older rating never stands in: a hire still employed at 12 months is recorded only once a review dated
+    within the window of that milestone has arrived, and the demo world's late 12-month reviews leave some hires
+    with a 6-month rating unrecorded (the old rule counted them)."""
+    window = Policy().milestone_window_days
+    with default_run.connect() as con:
+        stale, without_own_review = con.execute(f"""
+            SELECT count(*) FILTER (NOT m12.outcome_recorded AND m6.rating_at_milestone IS NOT NULL),
+                   count(*) FILTER (m12.outcome_recorded AND NOT EXISTS (
+                       SELECT 1 FROM staging.stg_hris__performance_reviews r
+                       WHERE r.employee_id = m12.employee_id AND abs(r.review_date - m12.milestone_date) <= {window}))
+            FROM intermediate.int_hire_milestones m12
+            JOIN intermediate.int_hire_milestones m6 ON m6.hire_id = m12.hire_id AND m6.milestone_month = 6
+            WHERE m12.milestone_month = 12 AND m12.matured AND m12.employed_at_milestone""").fetchone()
+    assert without_own_review == 0
+    assert stale > 0
+
+
+def test_the_early_warning_list_is_the_champion_s_after_its_training_window(default_run):
+    """Point in time: only months after the champion's training rows are scored, each keeps the policy's share of
+    that month's employees, and `labels_until` reaches past every exit its training labels could see."""
+    policy = Policy()
+    with default_run.connect() as con:
+        (train_end, version), = con.execute("""
+            SELECT r.train_end, r.version FROM ml.model_registry r JOIN ml.model_aliases a USING (model_name, version)
+            WHERE r.model_name = 'attrition_risk' AND a.alias = 'champion'""").fetchall()
+        months = con.execute("""
+            SELECT month_start, count(*), any_value(scored), min(model_version), max(model_version),
+                   max(labels_until) FROM ml.attrition_early_warnings GROUP BY ALL ORDER BY 1""").fetchall()
+    assert len(months) >= 12
+    for month, kept, scored, low, high, labels_until in months:
+        assert pd.Timestamp(month) > pd.Timestamp(train_end) and low == high == version
+        assert kept == math.ceil(scored * policy.high_risk_share)
+        horizon_end = pd.Timestamp(train_end) + pd.DateOffset(months=policy.attrition_horizon_months + 1)
+        assert pd.Timestamp(labels_until) == horizon_end - pd.Timedelta(days=1)
