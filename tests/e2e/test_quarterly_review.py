@@ -181,7 +181,7 @@ def recompute(con: duckdb.DuckDBPyConnection, quarter: str, with_survey: bool = 
 
 def status(kpi: str, value, n, partial: bool) -> str:
     row = next(r for r in seed("kpi_targets") if r["kpi"] == kpi)
-    if partial or pd.isna(value) or pd.isna(n) or n < int(row["min_n"]):
+    if partial or pd.isna(value) or (0 if pd.isna(n) else n) < int(row["min_n"]):
         return "not_enough_data"
     on = value >= float(row["target"]) if row["direction"] == "at_least" else value <= float(row["target"])
     return "on_target" if on else "off_target"
