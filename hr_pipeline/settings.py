@@ -41,8 +41,12 @@ class Policy:
     # Labels
     # Late reviews and terminations: up to 8 weeks late, plus up to a week until the next weekly extract (tested)
     maturity_grace_days: int = 63
+    # A review or hiring-manager survey counts for a milestone only when dated within this many days of it (the
+    # six-monthly reviews lie 182 days apart, so a neighbouring milestone's never stands in)
+    milestone_window_days: int = 45
     attrition_horizon_months: int = 6  # attrition_risk: a voluntary exit within this many months
     high_risk_share: float = 0.10  # the riskiest share of active employees on the high-risk list
+    early_warning_lead_days: int = 120  # a voluntary leaver counts as warned when on the list this long before
     # Monitoring
     drift_window_days: int = 91  # current window of the drift report
     # Freshness of the weekly extracts

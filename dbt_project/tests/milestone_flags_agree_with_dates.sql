@@ -2,7 +2,7 @@
 {#- Rule: a hire's milestone flags follow from its dates. A milestone has matured iff its date is on
     or before the HRIS as-of date; once matured and matched, the person was employed at it iff not
     terminated on or before the milestone date; unmatured or unmatched milestones have no
-    employment, rating or recorded outcome. -#}
+    employment, rating, satisfaction or recorded outcome. -#}
 with milestones as (
     select
         milestones.*,
@@ -15,7 +15,7 @@ with milestones as (
 )
 
 select hire_id, milestone_month, milestone_date, hris_as_of_date, termination_date, matured,
-    employed_at_milestone, rating_at_milestone, outcome_recorded
+    employed_at_milestone, rating_at_milestone, satisfaction_at_milestone, outcome_recorded
 from milestones
 where matured <> coalesce(milestone_date <= hris_as_of_date, false)
     or (matured and employee_id is not null and (
@@ -23,5 +23,6 @@ where matured <> coalesce(milestone_date <= hris_as_of_date, false)
         or employed_at_milestone = coalesce(termination_date <= milestone_date, false)
     ))
     or ((not matured or employee_id is null) and (
-        employed_at_milestone is not null or rating_at_milestone is not null or outcome_recorded
+        employed_at_milestone is not null or rating_at_milestone is not null
+        or satisfaction_at_milestone is not null or outcome_recorded
     ))

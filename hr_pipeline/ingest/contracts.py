@@ -357,6 +357,21 @@ CONTRACTS: tuple[Contract, ...] = (
         ),
         "Quarterly engagement-survey answers.",
     ),
+    Contract(
+        "hris", "hiring_manager_surveys", "survey_response_id", "updated_at",
+        (
+            _c("survey_response_id", description="Survey-answer identifier.", nullable=False),
+            _c("employee_id", description="The hire the answer is about.", nullable=False),
+            _c("manager_id", description="Employee identifier of the hiring manager who answered."),
+            _c("survey_date", "DATE", "Date the survey was sent: six months after the hire's start."),
+            _c("satisfaction", "INTEGER", "The manager's satisfaction with the hire, 1 (very dissatisfied) to 5 "
+                                          "(very satisfied)."),
+            _c("answered_at", "TIMESTAMP", "When the manager answered."),
+            _updated("answer"),
+        ),
+        "The hiring manager's satisfaction with a hire, surveyed six months after the start; managers who do not "
+        "answer leave no record, and answers may be entered weeks late.",
+    ),
     # -- Time tracking: Parquet ------------------------------------------------------------------
     Contract(
         "timetracking", "timesheets", "timesheet_id", "updated_at",

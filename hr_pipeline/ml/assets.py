@@ -395,6 +395,27 @@ def attrition_high_risk(context: dg.AssetExecutionContext, warehouse: Warehouse)
     return dg.MaterializeResult(metadata={"listed": listed, "scored": scored})
 
 
+@dg.asset(
+    key=["ml", "attrition_early_warnings"],
+    deps=[model_key(ATTRITION_RISK), table_key(ATTRITION_RISK)],
+    group_name="ml",
+    kinds={"duckdb"},
+    description=f"The high-risk list as the attrition_risk champion would have drawn it at every month end after its "
+                f"training window (the riskiest {Policy().high_risk_share:.0%} of the month's active employees, from "
+                "the features as known then), and the last exit date its training labels saw: what the quarterly "
+                "review's early-warning hit rate is counted on. Empty while there is no champion.",
+)
+def attrition_early_warnings(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
+    from hr_pipeline.ml.attrition import write_early_warnings
+
+    with warehouse.connect() as con:
+        registry.ensure_tables(con)
+        champion, _ = registry.serving(con, ATTRITION_RISK.name)
+        kept = write_early_warnings(con, champion, warehouse.settings.policy)
+    version = champion.version if champion else no_champion(ATTRITION_RISK)
+    return dg.MaterializeResult(metadata={"flagged_rows": kept, "model_version": version})
+
+
 def build_model_checks(spec: ModelSpec) -> list[dg.AssetChecksDefinition]:
     """On each new version: enough labels to serve (blocking), holdout AUC and calibration (warn)."""
     policy = Policy()
@@ -438,5 +459,5 @@ model_events = dg.AssetSpec(
     description="The model registry's append-only event log: trained, champion, challenger, promoted, rolled back, "
                 "retired, refused, with the figures behind each decision.")
 ml_assets = [*model_assets.values(), *scores_assets.values(), review_queue, score_explanations, attrition_high_risk,
-             model_events]
+             attrition_early_warnings, model_events]
 ml_checks = [check for spec in MODELS for check in build_model_checks(spec)]

@@ -32,7 +32,8 @@ class DefectRates:
                            "the quality gate measures completeness (>= 95 %) and blocks below it")
     duplicate_export: float = _rate(0.01, "share of records exported twice in the same extract",
                                     "the loader keeps one copy per row hash")
-    late_outcome: float = _rate(0.10, "share of performance reviews and terminations entered 1-8 weeks late, so "
+    late_outcome: float = _rate(0.10, "share of performance reviews, terminations and hiring-manager survey answers "
+                                      "entered 1-8 weeks late, so "
                                       "they land in a later extract than their date",
                                 "outcomes are read by event date, and milestones count as recorded only once known")
     mixed_date_format: float = _rate(0.02, "share of ATS and HRIS date/timestamp values written in another format "
@@ -86,7 +87,8 @@ DEFECTS = tuple(f.name for f in fields(DefectRates))  # the names in ground_trut
 (CLEAN, MISSING, LEADING_SPACE, UPPER_CASE, TITLE_TRAILING_SPACE, OTHER_FORMAT, THIRD_FORMAT, MALFORMED,
  OUT_OF_RANGE) = range(9)
 SPELLING_CODES = (LEADING_SPACE, UPPER_CASE, TITLE_TRAILING_SPACE)
-LATE_TABLES = ("hris_performance_reviews", "hris_terminations")  # outcomes, which may arrive late
+# outcomes, which may arrive late
+LATE_TABLES = ("hris_performance_reviews", "hris_terminations", "hris_hiring_manager_surveys")
 TEXT_SYSTEMS = ("ats", "hris")  # Parquet is typed: no malformed values, no date formats
 PARSED_TYPES = ("DOUBLE", "INTEGER", "BOOLEAN", "DATE", "TIMESTAMP")
 

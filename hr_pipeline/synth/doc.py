@@ -40,6 +40,9 @@ ENTITY_NOTES = {
     "hris_job_changes": "promotions, transfers and band changes, about 0.12 a year per employee",
     "hris_engagement_surveys": "quarterly waves on the 15th of February, May, August and November; "
                                f"{fx.SURVEY_RESPONSE_RATE:.0%} answer",
+    "hris_hiring_manager_surveys": f"one per hire still employed {fx.HM_SURVEY_MONTHS} months after the start, "
+                                   f"when the hiring manager answers ({fx.HM_SURVEY_RESPONSE_RATE:.0%} do, within "
+                                   f"{fx.HM_SURVEY_ANSWER_DAYS} days; some entered weeks late)",
     "timetracking_timesheets": "one per full week employed, exported on Sunday evening",
 }
 
@@ -135,6 +138,13 @@ def _effects() -> str:
         f"({fx.AI_PER_EXPERIENCE_YEAR} per year), with weight {fx.AI_SIGNAL} on the true log-odds: a mediocre "
         "screening model, so hires still vary and a model trained on matured hires can learn the real drivers "
         "(a logistic regression on recorded features reaches a holdout AUC of about 0.8 on hires).",
+        f"- **Hiring-manager satisfaction** (`hiring_manager_satisfaction`): {fx.HM_SURVEY_MONTHS} months after "
+        "the start the hire's manager is asked how satisfied they are, 1-5: the rounded latent "
+        f"{fx.HM_SATISFACTION_BASE} + {fx.HM_SATISFACTION_SUCCESS} x (the hire truly succeeds, `hire_success` in "
+        f"`applications.parquet`) + noise (SD {fx.HM_SATISFACTION_NOISE}), clipped to 1..5. Only hires still "
+        f"employed then are surveyed, {_percent(fx.HM_SURVEY_RESPONSE_RATE)} of managers answer (no record "
+        "otherwise) and answers, like reviews and terminations, may be entered weeks late (`late_outcome`). "
+        "Tests hold the mean satisfaction of successful hires above that of the others.",
     ))
 
 

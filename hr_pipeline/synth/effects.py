@@ -79,6 +79,15 @@ BURNOUT_ENGAGEMENT_DROP = 1.5  # engagement points lost by the end of an episode
 TRAININGS_PER_YEAR = 1.5
 JOB_CHANGES_PER_YEAR = 0.12
 SURVEY_RESPONSE_RATE = 0.80
+# The hiring manager's survey on a hire still employed 6 months after the start: satisfaction 1-5 is the
+# rounded latent base + HM_SATISFACTION_SUCCESS if the hire truly succeeds (retained 12 months, 12-month rating
+# >= 3) + noise, clipped; HM_SURVEY_RESPONSE_RATE of managers answer, within HM_SURVEY_ANSWER_DAYS.
+HM_SURVEY_MONTHS = 6
+HM_SURVEY_RESPONSE_RATE = 0.85
+HM_SURVEY_ANSWER_DAYS = 14
+HM_SATISFACTION_BASE = 2.6
+HM_SATISFACTION_SUCCESS = 1.3
+HM_SATISFACTION_NOISE = 0.7
 SEASON = (0.7, 1.0, 1.5, 1.5, 1.1, 0.6, 0.4, 0.7, 1.5, 1.4, 1.0, 0.5)  # requisitions opened per month, relative
 
 # -- Drift event ----------------------------------------------------------------------------------
@@ -132,6 +141,10 @@ PLANTED_EFFECTS = (
                   "In customer-facing job families communication skill raises the 12-month rating; the vendor "
                   "AI ignores it, recruiters see it, so their overrides there are right more often than the AI.",
                   RATING_COMMUNICATION_CUSTOMER_FACING, "rating points per SD of communication skill"),
+    PlantedEffect("hiring_manager_satisfaction",
+                  f"The hiring manager's satisfaction (1-5, surveyed {HM_SURVEY_MONTHS} months after the start) is "
+                  "higher for hires who truly succeed (retained 12 months with a 12-month rating of 3 or more).",
+                  HM_SATISFACTION_SUCCESS, "satisfaction points (latent, before rounding) for a successful hire"),
 )
 
 

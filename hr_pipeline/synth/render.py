@@ -25,7 +25,7 @@ ID_FORMATS = {
     "recommendation_id": "AI%09d", "decision_id": "D%09d", "offer_id": "O%08d", "hire_id": "H%08d",
     "employee_id": "E%07d", "manager_id": "E%07d", "termination_id": "T%07d", "review_id": "PR%09d",
     "employee_skill_id": "ES%09d", "training_id": "TR%08d", "job_change_id": "JC%08d", "response_id": "ER%09d",
-    "timesheet_id": "TS%010d",
+    "survey_response_id": "HM%08d", "timesheet_id": "TS%010d",
 }
 
 

@@ -181,6 +181,8 @@ class Simulator:
         self.spec, self.sink, self.defects = spec, sink, defects
         self.rng = np.random.default_rng(spec.seed)
         self.noise_rng = np.random.default_rng([spec.seed, 1])  # defects never change the world itself
+        # The hiring-manager survey draws apart too, so adding it changed no other record of a seed's world.
+        self.survey_rng = np.random.default_rng([spec.seed, 3])
         self.start = int(spec.start.value // 10**9)
         self.end = int(spec.end.value // 10**9)
         self.initial_load = self.start + INITIAL_LOAD
@@ -352,6 +354,7 @@ class Simulator:
             self.terminations(batch)
             self.reviews(batch)
             self.surveys(batch)
+            self.manager_surveys(batch)
             self.employee_skills(batch, owned)
             self.trainings(batch)
             self.timesheets(batch)
@@ -405,10 +408,11 @@ class Simulator:
             "salary_band": _categorical(versions["salary_band"], SALARY_BANDS),
             "updated_at": _ts(versions["version_t"])}))
 
-    def late(self, n: int) -> np.ndarray:
+    def late(self, n: int, rng: np.random.Generator | None = None) -> np.ndarray:
         """Weeks an outcome record arrives late (0 = on time): `late_outcome` of them 1-8 weeks."""
-        weeks = self.noise_rng.integers(1, 9, n)
-        return np.where(self.noise_rng.random(n) < self.defects.late_outcome, weeks, 0)
+        rng = self.noise_rng if rng is None else rng
+        weeks = rng.integers(1, 9, n)
+        return np.where(rng.random(n) < self.defects.late_outcome, weeks, 0)
 
     def terminations(self, emp: pd.DataFrame) -> None:
         left = emp[emp["exit_t"] < self.end]
@@ -453,6 +457,28 @@ class Simulator:
             "review_id": self.ids("review", len(r)), "employee_id": emp["employee_id"].to_numpy()[r["employee"]],
             "review_date": _days(day), "rating": r["rating"].to_numpy(), "updated_at": _ts(recorded),
             "_late_weeks": np.where(day < start_day, 0, late).astype(np.int8)}))
+
+    def manager_surveys(self, emp: pd.DataFrame) -> None:
+        """The hiring manager's satisfaction with a hire still employed `HM_SURVEY_MONTHS` after the start,
+        higher when the hire truly succeeds; some managers never answer, some answers are entered late."""
+        rng = self.survey_rng
+        hire = emp["hire_day"].to_numpy()
+        day = _add_months(hire, fx.HM_SURVEY_MONTHS)
+        success = emp["retained12"].to_numpy() & (emp["rating12"].to_numpy() >= 3)
+        rows = np.flatnonzero((emp["application_id"].to_numpy() >= 0) & (day < emp["exit_t"].to_numpy() // DAY)
+                              & (rng.random(len(emp)) < fx.HM_SURVEY_RESPONSE_RATE))
+        latent = (fx.HM_SATISFACTION_BASE + fx.HM_SATISFACTION_SUCCESS * success[rows]
+                  + rng.normal(0, fx.HM_SATISFACTION_NOISE, len(rows)))
+        late = self.late(len(rows), rng)
+        answered = _office_hours(rng, (day[rows] + rng.integers(0, fx.HM_SURVEY_ANSWER_DAYS + 1, len(rows))) * DAY)
+        recorded = answered + late * WEEK
+        keep = recorded < self.end
+        rows, latent, late, answered, recorded = rows[keep], latent[keep], late[keep], answered[keep], recorded[keep]
+        self.sink("hris_hiring_manager_surveys", pd.DataFrame({
+            "survey_response_id": self.ids("hm_survey", len(rows)),
+            "employee_id": emp["employee_id"].to_numpy()[rows], "manager_id": emp["manager_id"].to_numpy()[rows],
+            "survey_date": _days(day[rows]), "satisfaction": np.clip(np.round(latent), 1, 5).astype(np.int32),
+            "answered_at": _ts(answered), "updated_at": _ts(recorded), "_late_weeks": late.astype(np.int8)}))
 
     def episode_progress(self, emp_rows: np.ndarray, t: np.ndarray, emp: pd.DataFrame) -> np.ndarray:
         """0 outside the burnout episode, rising linearly to 1 at its end."""

@@ -70,6 +70,8 @@ def test_the_warehouse_resource_names_its_paths_from_settings_and_makes_no_folde
 def test_dbt_vars_equal_the_policy_and_the_contract():
     variables = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))["vars"]
     assert variables["maturity_grace_days"] == POLICY.maturity_grace_days
+    assert variables["milestone_window_days"] == POLICY.milestone_window_days
+    assert variables["early_warning_lead_days"] == POLICY.early_warning_lead_days
     assert variables["attrition_horizon_months"] == POLICY.attrition_horizon_months
     assert tuple(variables["customer_facing_families"]) == CUSTOMER_FACING_FAMILIES
     assert tuple(variables["application_stages"]) == STAGES
@@ -99,6 +101,8 @@ POLICY_MENTIONS = [
     ("four-fifths line", r"impact ratios? (?:is )?(?:below|under|of less than) (\d*\.\d+)", POLICY.four_fifths),
     ("fairness minimum group", r"(?:smaller than|fewer than) (\d+) (?:people|applicants|members)",
      POLICY.fairness_min_group),
+    ("early-warning lead", r"at least (\d+) days before", POLICY.early_warning_lead_days),
+    ("milestone window", r"within (\d+) days of", POLICY.milestone_window_days),
 ]
 RENDERED_DOCS = (SYNTHETIC_WORLD_DOC, ROOT / "docs" / "extract-contract.md")
 HAND_WRITTEN_DOCS = [ROOT / "README.md"] + [p for p in sorted((ROOT / "docs").glob("*.md")) if p not in RENDERED_DOCS]

@@ -413,9 +413,12 @@ def test_duplicate_exports_hit_their_rate_and_are_logged(db):
 
 def test_late_outcomes_land_in_a_later_extract_than_their_date(db):
     hris = DIALECTS["hris"]
-    for table, day in zip(LATE_TABLES, ("review_date", "termination_date"), strict=True):
+    # the survey's answer, not its sending, is what lands in the next weekly extract when on time
+    dated = (("review_date", hris.date_formats), ("termination_date", hris.date_formats),
+             ("answered_at", hris.timestamp_formats))
+    for table, (day, formats) in zip(LATE_TABLES, dated, strict=True):
         rows, late = _one(db, f"""
-            WITH d AS (SELECT _extract, CAST({_parse_date(day, hris.date_formats)} AS DATE) AS day
+            WITH d AS (SELECT _extract, CAST({_parse_date(day, formats)} AS DATE) AS day
                        FROM (SELECT DISTINCT * FROM {table}))
             SELECT count(*), count(*) FILTER (_extract > date_trunc('week', day) + INTERVAL 7 DAY)
             FROM d WHERE day >= (SELECT min(_extract) FROM {table})""")

@@ -28,6 +28,7 @@ select
     outcomes.rating_{{ month }}m,
     outcomes.outcome_recorded_{{ month }}m,
     {% endfor %}
+    outcomes.hm_satisfaction_6m,
     outcomes.hire_success
 from {{ ref('int_hire_identity') }} as identity
 inner join {{ ref('stg_ats__hires') }} as hires
