@@ -24,7 +24,7 @@ from hr_pipeline.settings import DEFAULT_HOME, HOME_ENV, Settings
 from hr_pipeline.synth.spec import WorldSpec
 from hr_pipeline.warehouse.sources import render_raw_sources
 
-DEMO_DRIFT_WEEKS_BEFORE_AS_OF = 13  # inside the drift report's current window, after most training labels
+DEMO_DRIFT_WEEKS_BEFORE_AS_OF = 13  # after most training labels, long enough before the as-of for the alarm
 HOME_HELP = f"pipeline home (default ${HOME_ENV} or ./{DEFAULT_HOME})"
 
 EXIT_FAILED = 1
@@ -259,7 +259,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         with duckdb.connect(str(settings.warehouse_path)) as con:  # the registry's tables may be new
             for line in lines(con, settings, home / TRUTH_DIR):
                 print(f"  {line}")
-        reports = sorted(settings.reports_dir.glob("drift_*.html"))
+        reports = sorted((settings.reports_dir / "drift").glob("*.html"), key=lambda p: p.stat().st_mtime)
         print("\nDone. Where to look:")
         print(f"  warehouse     {settings.warehouse_path}  (duckdb -readonly, or any BI tool)")
         print(f"  dbt docs      {settings.dbt_docs_dir / 'index.html'}  (serve: hr-pipeline docs --home {home})")

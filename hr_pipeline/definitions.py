@@ -7,7 +7,8 @@ from hr_pipeline.ingest.assets import ingest_assets
 from hr_pipeline.ingest.pseudonymise import SALT_ENV
 from hr_pipeline.ingest.sensor import build_new_extract_sensor
 from hr_pipeline.ml.assets import ml_assets, ml_checks
-from hr_pipeline.monitoring.assets import drift_metrics
+from hr_pipeline.monitoring.assets import monitoring_assets
+from hr_pipeline.monitoring.sensors import build_retrain_sensor
 from hr_pipeline.quality.checks import dq_results, suite_checks
 from hr_pipeline.resources import Pseudonymiser, Warehouse
 from hr_pipeline.settings import Settings
@@ -27,7 +28,7 @@ def build_defs(settings: Settings | None = None, salt: str | None = None) -> dg.
     """The home and salt given, else read from the environment (`HR_PIPELINE_HOME`, `HR_PIPELINE_SALT`)
     at call time, so the CLI or a test can point a fresh Definitions at its own home."""
     return dg.Definitions(
-        assets=[*ingest_assets, warehouse_models, review_models, dbt_docs, bi_exports, *ml_assets, drift_metrics,
+        assets=[*ingest_assets, warehouse_models, review_models, dbt_docs, bi_exports, *ml_assets, *monitoring_assets,
                 dq_results],
         asset_checks=[*suite_checks, *ml_checks],
         jobs=[feedback_loop_job, ingest_job, quarterly_job],
@@ -38,7 +39,7 @@ def build_defs(settings: Settings | None = None, salt: str | None = None) -> dg.
             dg.ScheduleDefinition(name="quarterly_review_schedule", job=quarterly_job, cron_schedule="0 7 1 1,4,7,10 *",
                                   description="First day of each quarter: drift and the quarterly review."),
         ],
-        sensors=[build_new_extract_sensor(ingest_job)],
+        sensors=[build_new_extract_sensor(ingest_job), build_retrain_sensor(feedback_loop_job)],
         resources={
             "warehouse": Warehouse(home=str((settings or Settings.from_env()).home)),
             "pseudonymiser": Pseudonymiser(salt=salt or dg.EnvVar(SALT_ENV)),
