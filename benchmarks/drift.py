@@ -1,11 +1,11 @@
 """Drift alarms as weekly runs would have raised them, against each world's planted drift event.
 
-Run: `.venv/bin/python benchmarks/drift.py HOME [HOME ...] [--weeks N]`, each HOME after `hr-pipeline run` (read
-only). For the serving champion of each model, replays the weekly runs of the last N weeks up to the as-of date
-(`weekly_backtest`, the same function the tests use) and prints, per world and model, the runs judged, the
-alarms, the detection delay (weeks from the event in `ground_truth/world.json` to the first alarm) and the
-alarms before the event, with the false-alarm rate (alarms over judged runs before the event, or over all in a
-world without one). Figures are printed, never asserted.
+Run: `.venv/bin/python benchmarks/drift.py HOME [HOME ...] [--weeks N] [--model NAME]`, each HOME after
+`hr-pipeline run` (read only). For the serving champion of each model, replays the weekly runs of the last
+N weeks up to the as-of date (`weekly_backtest`, the same function the tests use) and prints, per world and
+model, the runs judged, the alarms, the detection delay (weeks from the event in `ground_truth/world.json`
+to the first alarm) and the alarms before the event, with the false-alarm rate (alarms over judged runs
+before the event, or over all in a world without one). Figures are printed, never asserted.
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("homes", nargs="+", help="homes after `hr-pipeline run`")
     parser.add_argument("--weeks", type=int, default=26, help="weekly runs to replay, up to the as-of date")
+    parser.add_argument("--model", action="append", choices=[spec.name for spec in MODELS],
+                        help="only this model (repeatable); default every model")
     args = parser.parse_args()
     totals: dict[str, list[int]] = {}
     for home in map(Path, args.homes):
@@ -36,7 +38,7 @@ def main() -> None:
             runs = [as_of - timedelta(weeks=k) for k in reversed(range(args.weeks))]
             print(f"{home}: seed {world['seed']}, {world['employees']:,} employees, drift "
                   f"{drift_at or 'none'}, weekly runs {runs[0]} .. {runs[-1]}")
-            for spec in MODELS:
+            for spec in (s for s in MODELS if not args.model or s.name in args.model):
                 began = time.perf_counter()
                 verdicts = weekly_backtest(con, spec, runs)
                 s = summarise(verdicts, drift_at)

@@ -86,7 +86,9 @@ class Frames:
 
 
 def compare(frames: Frames, numerical: list[str], categorical: list[str], policy: Policy, seed: int = 0):
-    """Run Evidently on one kind's windows with the policy's methods, thresholds and dataset rule.
+    """Run Evidently on one kind's windows with the policy's methods and thresholds; the kind drifts when at
+    least `policy.drift_share` of its columns drift, not counting `policy.drift_alarm_ignores` (tested and
+    reported all the same). Evidently's per-column verdicts are read, not recomputed.
 
     Returns the `KindDrift` and Evidently's snapshot (None when not judged). Windows over
     `policy.drift_max_rows` are sampled with `seed`, so reruns give the same answer.
