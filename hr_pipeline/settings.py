@@ -45,7 +45,7 @@ class Policy:
     # Monitoring
     drift_window_weeks: int = 4  # the latest window each drift run compares with the champion's training window
     drift_max_rows: int = 5_000  # a window above this many rows is compared on a random sample of this size
-    drift_min_rows: int = 250  # data and prediction drift are not judged on a window of fewer rows
+    drift_min_rows: int = 200  # data and prediction drift are not judged on a window of fewer rows
     drift_min_labels: int = 100  # target drift is not judged on fewer matured labels in a window
     drift_num_method: str = "wasserstein"  # Evidently's test for numerical columns (normed Wasserstein distance)
     drift_num_threshold: float = 0.2  # a numerical column drifts at this distance, in reference sd
