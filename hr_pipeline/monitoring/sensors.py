@@ -40,12 +40,13 @@ def build_retrain_sensor(job) -> dg.SensorDefinition:
                            "(its training and scoring assets), logged with the version the alarm fired on.")
     def retrain_on_drift(context: dg.SensorEvaluationContext):
         cursor = json.loads(context.cursor) if context.cursor else {}
-        event = context.instance.get_latest_materialization_event(DRIFT_KEY)
-        if event is None or event.storage_id <= cursor.get("storage_id", -1):
+        records = context.instance.fetch_materializations(DRIFT_KEY, limit=1).records
+        if not records or records[0].storage_id <= cursor.get("storage_id", -1):
             return dg.SkipReason("no new drift run")
-        metadata = event.asset_materialization.metadata
+        record, event = records[0], records[0].event_log_entry
+        metadata = record.asset_materialization.metadata
         alarms = metadata[ALARMS].value if ALARMS in metadata else {}
-        requests, new_cursor = retrain_requests(cursor, event.storage_id, event.run_id, alarms)
+        requests, new_cursor = retrain_requests(cursor, record.storage_id, event.run_id, alarms)
         for request in requests:
             keys = ", ".join(k.to_user_string() for k in request.asset_selection)
             context.log.info(f"drift alarm on {request.tags['drift_alarm']} ({request.tags['champion']}) in run "

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, timedelta
 
+import dagster as dg
 import numpy as np
 import pandas as pd
 import pytest
@@ -148,3 +149,21 @@ def test_an_alarm_retrains_its_model_once_per_champion():
                                                              "attrition_risk": "attrition_risk-v2"})
     assert [(r.tags["drift_alarm"], r.tags["champion"]) for r in new_champion] == [("hire_success",
                                                                                     "hire_success-v2")]
+
+
+def test_the_sensor_reads_the_drift_asset_s_alarms_and_acts_once():
+    from hr_pipeline.definitions import defs
+    from hr_pipeline.monitoring.assets import ALARMS, DRIFT_KEY
+
+    sensor = defs.resolve_sensor_def("retrain_on_drift")
+    with dg.instance_for_test() as instance:
+        assert isinstance(sensor(dg.build_sensor_context(instance=instance)), dg.SkipReason)
+        alarms = {ALARMS: dg.MetadataValue.json({"hire_success": "hire_success-v1"})}
+        instance.report_runless_asset_event(dg.AssetMaterialization(asset_key=DRIFT_KEY, metadata=alarms))
+        context = dg.build_sensor_context(instance=instance)
+        requests = sensor(context)
+        assert [r.tags["drift_alarm"] for r in requests] == ["hire_success"]
+        assert requests[0].asset_selection == retrain_keys("hire_success")
+        instance.report_runless_asset_event(dg.AssetMaterialization(asset_key=DRIFT_KEY, metadata=alarms))
+        again = sensor(dg.build_sensor_context(instance=instance, cursor=context.cursor))
+        assert isinstance(again, dg.SkipReason) and "no new drift alarm" in again.skip_message
