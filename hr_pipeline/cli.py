@@ -259,12 +259,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
         with duckdb.connect(str(settings.warehouse_path)) as con:  # the registry's tables may be new
             for line in lines(con, settings, home / TRUTH_DIR):
                 print(f"  {line}")
-        reports = sorted((settings.reports_dir / "drift").glob("*.html"), key=lambda p: p.stat().st_mtime)
         print("\nDone. Where to look:")
         print(f"  warehouse     {settings.warehouse_path}  (duckdb -readonly, or any BI tool)")
         print(f"  dbt docs      {settings.dbt_docs_dir / 'index.html'}  (serve: hr-pipeline docs --home {home})")
         print(f"  BI exports    {settings.exports_dir}  (every mart as Parquet)")
-        print(f"  drift report  {reports[-1] if reports else '(none)'}")
+        print(f"  drift reports {settings.reports_dir / 'drift'}  (one page per model and run)")
         print(f"  data quality  {settings.reports_dir / 'data_docs' / 'index.html'}  (Great Expectations Data Docs; "
               "history in quality.dq_daily)")
         print("  review tables marts.weekly_review, marts.quarterly_review (and ml.review_queue) in the warehouse")
