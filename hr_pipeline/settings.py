@@ -50,7 +50,7 @@ class Policy:
     drift_num_method: str = "wasserstein"  # Evidently's test for numerical columns (normed Wasserstein distance)
     drift_num_threshold: float = 0.2  # a numerical column drifts at this distance, in reference sd
     drift_cat_method: str = "psi"  # Evidently's test for categorical columns (population stability index)
-    drift_cat_threshold: float = 0.1  # a categorical column drifts at this PSI
+    drift_cat_threshold: float = 0.08  # a categorical column drifts at this PSI
     drift_share: float = 0.25  # a model's data drifts (the alarm) when at least this share of its features drift
     # Reported per column but not counted by the alarm: the job family mix follows which requisitions are open
     # (the hiring plan, applications arrive in batches per requisition), not who applies.
