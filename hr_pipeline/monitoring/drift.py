@@ -205,8 +205,8 @@ def model_drift(windows: ChampionWindows, run_date: date, seed: int = 0):
 
 
 def alarm(kinds: list[KindDrift]) -> bool:
-    """A model's drift alarm: its data drift, the one kind judged on every run (labels mature too late to
-    warn in time, and scores move with the features)."""
+    """A model's drift alarm: its data drift (labels mature too late to warn in time, and the scores move
+    with the job family mix the alarm leaves out); the other kinds are reported beside it."""
     return any(k.drift for k in kinds if k.kind == "data")
 
 
@@ -231,7 +231,7 @@ def weekly_backtest(con: duckdb.DuckDBPyConnection, spec: ModelSpec, run_dates: 
     return verdicts
 
 
-def describe_window(name: str, window: Window, max_rows: int, seed: int) -> str:
+def _describe_window(name: str, window: Window, max_rows: int, seed: int) -> str:
     span = f"{window.start:%Y-%m-%d} to {window.end - timedelta(days=1):%Y-%m-%d}"
     if window.rows > max_rows:
         return f"{name} {span}: random sample of {max_rows:,} of {window.rows:,} rows (seed {seed})."
@@ -248,8 +248,8 @@ def save_report(kinds: list[KindDrift], snapshots: list, title: str, path: Path,
     notes, widgets = [f"<b>{title}</b>"], []
     for kind, snapshot in zip(kinds, snapshots, strict=True):
         verdict = kind.not_judged or ("DRIFT" if kind.drift else "no drift") + (
-            f" ({kind.drifted_share:.0%} of columns drifted)" if kind.kind == "data" else "")
-        windows = " ".join(describe_window(name, w, policy.drift_max_rows, seed)
+            f" ({kind.drifted_share:.0%} of the features it counts drifted)" if kind.kind == "data" else "")
+        windows = " ".join(_describe_window(name, w, policy.drift_max_rows, seed)
                            for name, w in (("Reference", kind.reference), ("Current", kind.current)))
         notes.append(f"<b>{kind.kind} drift</b>: {verdict}. {windows}")
         if snapshot is not None:
