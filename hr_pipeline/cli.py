@@ -24,7 +24,7 @@ from hr_pipeline.settings import DEFAULT_HOME, HOME_ENV, Settings
 from hr_pipeline.synth.spec import WorldSpec
 from hr_pipeline.warehouse.sources import render_raw_sources
 
-DEMO_DRIFT_WEEKS_BEFORE_AS_OF = 13  # inside the drift report's current window, after most training labels
+DEMO_DRIFT_WEEKS_BEFORE_AS_OF = 13  # after most training labels, long enough before the as-of for the alarm
 HOME_HELP = f"pipeline home (default ${HOME_ENV} or ./{DEFAULT_HOME})"
 
 EXIT_FAILED = 1
@@ -238,13 +238,12 @@ def cmd_run(args: argparse.Namespace) -> int:
 def where_to_look(settings: Settings) -> list[str]:
     """The demo's closing lines; the last is the weekly review report's path, the page a person opens."""
     home, reports_dir = settings.home, settings.reports_dir
-    drift = sorted(reports_dir.glob("drift_*.html"))
     reviews = sorted(reports_dir.glob("review_week_*.html"))  # named by week start: the newest sorts last
     return [
         f"warehouse     {settings.warehouse_path}  (duckdb -readonly, or any BI tool)",
         f"dbt docs      {settings.dbt_docs_dir / 'index.html'}  (serve: hr-pipeline docs --home {home})",
         f"BI exports    {settings.exports_dir}  (every mart as Parquet)",
-        f"drift report  {drift[-1] if drift else '(none)'}",
+        f"drift reports {reports_dir / 'drift'}  (one page per model and run)",
         f"data quality  {reports_dir / 'data_docs' / 'index.html'}  (Great Expectations Data Docs, online only; "
         "offline and with the history: the review report's Data quality section)",
         "review tables marts.weekly_review, marts.quarterly_review (and ml.review_queue) in the warehouse",

@@ -7,8 +7,9 @@ from hr_pipeline.ingest.assets import ingest_assets
 from hr_pipeline.ingest.pseudonymise import SALT_ENV
 from hr_pipeline.ingest.sensor import build_new_extract_sensor
 from hr_pipeline.ml.assets import ml_assets, ml_checks
-from hr_pipeline.monitoring.assets import drift_metrics
+from hr_pipeline.monitoring.assets import monitoring_assets
 from hr_pipeline.monitoring.fairness_audit import fairness_audit, impact_ratios_above_four_fifths
+from hr_pipeline.monitoring.sensors import build_retrain_sensor
 from hr_pipeline.quality.checks import dq_results, suite_checks
 from hr_pipeline.resources import Pseudonymiser, Warehouse
 from hr_pipeline.reviews.assets import review_report
@@ -29,7 +30,7 @@ def build_defs(settings: Settings | None = None, salt: str | None = None) -> dg.
     """The home and salt given, else read from the environment (`HR_PIPELINE_HOME`, `HR_PIPELINE_SALT`)
     at call time, so the CLI or a test can point a fresh Definitions at its own home."""
     return dg.Definitions(
-        assets=[*ingest_assets, warehouse_models, review_models, dbt_docs, bi_exports, *ml_assets, drift_metrics,
+        assets=[*ingest_assets, warehouse_models, review_models, dbt_docs, bi_exports, *ml_assets, *monitoring_assets,
                 fairness_audit, dq_results, review_report],
         asset_checks=[*suite_checks, *ml_checks, impact_ratios_above_four_fifths],
         jobs=[feedback_loop_job, ingest_job, quarterly_job],
@@ -42,7 +43,7 @@ def build_defs(settings: Settings | None = None, salt: str | None = None) -> dg.
                                   default_status=dg.DefaultScheduleStatus.RUNNING,
                                   description="First day of each quarter: drift and the quarterly review."),
         ],
-        sensors=[build_new_extract_sensor(ingest_job)],
+        sensors=[build_new_extract_sensor(ingest_job), build_retrain_sensor(feedback_loop_job)],
         resources={
             "warehouse": Warehouse(home=str((settings or Settings.from_env()).home)),
             "pseudonymiser": Pseudonymiser(salt=salt or dg.EnvVar(SALT_ENV)),

@@ -29,6 +29,7 @@ PHASES = {
     "ml__score_explanations": "scoring",
     "ml__attrition_high_risk": "scoring",
     "monitoring__drift_metrics": "drift",
+    "monitoring__performance_estimates": "drift",
     "review_models": "reviews",
     "reviews__review_report": "review report",
     "warehouse__bi_exports": "exports",

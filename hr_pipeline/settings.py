@@ -48,7 +48,20 @@ class Policy:
     high_risk_share: float = 0.10  # the riskiest share of active employees on the high-risk list
     early_warning_lead_days: int = 120  # a voluntary leaver counts as warned when on the list this long before
     # Monitoring
-    drift_window_days: int = 91  # current window of the drift report
+    drift_window_weeks: int = 4  # the latest window each drift run compares with the champion's training window
+    drift_max_rows: int = 5_000  # a window above this many rows is compared on a random sample of this size
+    drift_min_rows: int = 200  # data and prediction drift are not judged on a window of fewer rows
+    drift_min_labels: int = 100  # target drift is not judged on fewer matured labels in a window
+    drift_num_method: str = "wasserstein"  # Evidently's test for numerical columns (normed Wasserstein distance)
+    drift_num_threshold: float = 0.2  # a numerical column drifts at this distance, in reference sd
+    drift_cat_method: str = "psi"  # Evidently's test for categorical columns (population stability index)
+    drift_cat_threshold: float = 0.08  # a categorical column drifts at this PSI
+    drift_share: float = 0.25  # a model's data drifts (the alarm) when at least this share of its features drift
+    # Reported per column but not counted by the alarm: the job family mix follows which requisitions are open
+    # (the hiring plan, applications arrive in batches per requisition), not who applies.
+    drift_alarm_ignores: tuple[str, ...] = ("job_family",)
+    performance_window_weeks: int = 13  # estimated and realised AUC over the rows of this many weeks to a week's end
+    performance_min_rows: int = 50  # no AUC is estimated or realised on fewer rows (or matured labels) in a window
     # Freshness of the weekly extracts
     freshness_warn_days: int = 8  # a week and a day without an extract is late
     freshness_error_days: int = 92  # a quarter without one breaks the quarterly refresh

@@ -44,6 +44,7 @@ class ModelSpec:
     to_score: str  # SQL: the rows each run scores
     unit: str  # what one row is, for descriptions
     selective_labels: str | None = None  # why labels exist for only part of the scored population
+    label_population: str = "TRUE"  # SQL: the rows that get a label once it matures (what a realised metric covers)
     holdout_gap_months: int = 0  # labels looking this far ahead: training rows stop this long before the holdout
     recruiter_decisions: RecruiterDecisions | None = None  # learn from recruiters' decisions too
 
@@ -77,6 +78,7 @@ HIRE_SUCCESS = ModelSpec(
     unit="application that reached a screening decision",
     selective_labels="Outcomes exist only for hired applicants (selective labels): the model learns from hires "
                      "and scores every open application.",
+    label_population="hired",
     recruiter_decisions=RecruiterDecisions(score="ai_score", recommendation="ai_recommendation",
                                            decision="human_decision", advance="advance", group="job_family",
                                            feature="what_recruiters_see"),

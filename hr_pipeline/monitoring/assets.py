@@ -1,76 +1,128 @@
-"""Drift of the hire_success model's features: its training window against the latest quarter."""
+"""Drift of each model's champion (data, prediction, target) and its estimated performance before labels mature."""
 
-
-
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 import dagster as dg
+import duckdb
 
 from hr_pipeline.ml import registry
-from hr_pipeline.ml.assets import model_key, no_champion, table_key
-from hr_pipeline.ml.spec import HIRE_SUCCESS as SPEC
+from hr_pipeline.ml.assets import as_of_date, model_key, no_champion, table_key
+from hr_pipeline.ml.spec import MODELS, ModelSpec
 from hr_pipeline.resources import Warehouse
 from hr_pipeline.settings import Policy
 
-CURRENT_WINDOW_DAYS = Policy().drift_window_days
-
+DRIFT_KEY = dg.AssetKey(["monitoring", "drift_metrics"])
+ALARMS = "alarms"  # metadata: {model_name: champion version} of the models whose drift alarm fired this run
+POLICY = Policy()
+DRIFT_ROWS = 19
 
 
 @dg.asset(
-    key=["monitoring", "drift_metrics"],
-    deps=[model_key(SPEC), table_key(SPEC)],
+    key=DRIFT_KEY,
+    deps=[key for spec in MODELS for key in (model_key(spec), table_key(spec))],
     group_name="monitoring",
     kinds={"evidently", "duckdb"},
-    description="Evidently data-drift report comparing the applications of the champion's training window "
-                f"with those of the latest {CURRENT_WINDOW_DAYS} days; per-feature method, score, threshold and "
-                "verdict are appended here, the HTML report goes to <home>/reports/. Without a champion (or without "
-                "applications in a window) nothing is compared and the metadata says so.",
+    description="Per model (hire_success, attrition_risk), Evidently's drift of its champion: data drift of the "
+                "features and prediction drift of the scores on the rows of the champion's training window "
+                f"against those of the latest {POLICY.drift_window_weeks} weeks, and target drift of its matured "
+                f"labels (training window against the latest {POLICY.drift_window_weeks} weeks of matured labels). "
+                "Per column method, score, threshold and verdict are appended here with both windows and their "
+                "sizes; one HTML report per model and run under <home>/reports/drift/. A kind is not judged on "
+                "too few rows (the row says so); the data kind's verdict is the model's drift alarm, which "
+                "triggers its retraining (sensor retrain_on_drift). Without a champion nothing is compared.",
 )
 def drift_metrics(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
-    from hr_pipeline.monitoring.drift import compute_drift
+    from hr_pipeline.monitoring.drift import ChampionWindows, alarm, model_drift, save_report
     from hr_pipeline.monitoring.tables import create_monitoring_tables
 
+    policy, metadata, alarms = warehouse.settings.policy, {}, {}
+    run_at = datetime.now()  # one timestamp for the whole run: BI picks the latest run by it
     with warehouse.connect() as con:
         create_monitoring_tables(con)  # the reviews read them, drift or not
-        model = registry.serving(con, SPEC.name)[0]
-        if model is None:
-            return _skipped(context, f"{no_champion(SPEC)}: no drift to measure")
-        as_of = con.execute("SELECT as_of_date FROM intermediate.int_as_of").fetchone()[0]
-        reference = con.execute(SPEC.select("decided_at BETWEEN ? AND ?", extra=("applied_at",)),
-                                [model.train_start, model.train_end]).df()
-        current = con.execute(SPEC.select(f"applied_at >= CAST(? AS DATE) - INTERVAL {CURRENT_WINDOW_DAYS} DAY",
-                                          extra=("applied_at",)), [as_of]).df()
-        if reference.empty or current.empty:
-            return _skipped(context, f"no applications in the {'reference' if reference.empty else 'current'} "
-                                     f"window of {model.version}: no drift to measure")
-        current_start = current["applied_at"].min()
-        report = warehouse.reports_dir / f"drift_{SPEC.name}_{as_of:%Y-%m-%d}.html"
-        context.log.info(f"drift: {len(reference)} reference rows vs {len(current)} current rows")
-        title = (f"Features of {model.version}. Reference: its training window "
-                 f"{model.train_start:%Y-%m-%d} to {model.train_end:%Y-%m-%d}. "
-                 f"Current: applications of the {CURRENT_WINDOW_DAYS} days up to {as_of:%Y-%m-%d}.")
-        result = compute_drift(reference, current, list(SPEC.numerical), list(SPEC.categorical), report, title=title)
-        run_id = context.run.run_id
-        run_at = datetime.now()  # one timestamp for the whole run: BI picks the latest run by it
-        con.executemany(
-            f"INSERT INTO monitoring.drift_metrics VALUES ({', '.join(['?'] * 19)})",
-            [(run_id, run_at, SPEC.name, model.version, "data", f.feature, f.method, f.score, f.threshold,
-              f.drift_detected, result.dataset_drift, model.train_start, model.train_end, result.reference_rows,
-              current_start, as_of, result.current_rows, result.sampled, str(report))
-             for f in result.features])
-    drifted = [f.feature for f in result.features if f.drift_detected]
-    return dg.MaterializeResult(metadata={
-        "dataset_drift": result.dataset_drift,
-        "drifted_share": dg.MetadataValue.float(result.drifted_share),
-        "drifted_features": ", ".join(drifted) or "none",
-        "reference_rows": result.reference_rows, "current_rows": result.current_rows,
-        "sampled": result.sampled,
-        "report": dg.MetadataValue.path(str(report)),
-        **{f"{f.feature}": f"{f.method}: {f.score:.4g} (threshold {f.threshold:g})"
-           f"{' DRIFT' if f.drift_detected else ''}" for f in result.features},
-    })
+        as_of = as_of_date(con)
+        for spec in MODELS:
+            champion = registry.serving(con, spec.name)[0]
+            if champion is None:
+                metadata[spec.name] = f"skipped: {no_champion(spec)}, no drift to measure"
+                context.log.warning(f"drift: {metadata[spec.name]}")
+                continue
+            kinds, snapshots = model_drift(ChampionWindows(con, spec, champion, as_of, policy), as_of)
+            data = kinds[0]
+            report = warehouse.reports_dir / "drift" / (
+                f"{spec.name}_{champion.version.removeprefix(spec.name + '-')}_"
+                f"{data.current.start:%Y-%m-%d}_{as_of:%Y-%m-%d}.html")
+            title = (f"Drift of {champion.version} ({spec.name}) for the run of {as_of:%Y-%m-%d}: reference is its "
+                     "training window, current the latest window. The data kind drifts (the model's alarm) when "
+                     f"at least {policy.drift_share:.0%} of its features drift"
+                     + (f", not counting {', '.join(policy.drift_alarm_ignores)}" if policy.drift_alarm_ignores
+                        else "") + ".")
+            save_report(kinds, snapshots, title, report, policy)
+            _insert(con, context.run.run_id, run_at, spec, champion.version, kinds, report)
+            if alarm(kinds):
+                alarms[spec.name] = champion.version
+            context.log.info(f"drift {spec.name}: " + ", ".join(
+                f"{k.kind} {'not judged' if k.drift is None else 'DRIFT' if k.drift else 'none'}" for k in kinds))
+            metadata.update({
+                f"{spec.name}_{k.kind}": k.not_judged or (
+                    ("DRIFT" if k.drift else "no drift") + f" ({k.current.rows} vs {k.reference.rows} rows"
+                    + (", sampled" if k.sampled else "") + "; drifted: "
+                    + (", ".join(f.feature for f in k.features if f.drift_detected) or "none") + ")")
+                for k in kinds})
+            metadata[f"{spec.name}_report"] = dg.MetadataValue.path(str(report))
+    if alarms:
+        context.log.warning(f"drift alarm: {', '.join(f'{m} ({v})' for m, v in alarms.items())}")
+    return dg.MaterializeResult(metadata={**metadata, ALARMS: dg.MetadataValue.json(alarms)})
 
 
-def _skipped(context: dg.AssetExecutionContext, reason: str) -> dg.MaterializeResult:
-    context.log.warning(f"drift: {reason}")
-    return dg.MaterializeResult(metadata={"skipped": reason})
+def _insert(con: duckdb.DuckDBPyConnection, run_id: str, run_at: datetime, spec: ModelSpec, version: str, kinds,
+            report) -> None:
+    last = timedelta(days=1)  # windows end exclusive in code, on their last day in the table
+    con.executemany(
+        f"INSERT INTO monitoring.drift_metrics VALUES ({', '.join(['?'] * DRIFT_ROWS)})",
+        [(run_id, run_at, spec.name, version, k.kind, f.feature, f.method, f.score, f.threshold, f.drift_detected,
+          k.drift, k.reference.start, k.reference.end - last, k.reference.rows, k.current.start,
+          k.current.end - last, k.current.rows, k.sampled, str(report))
+         for k in kinds for f in k.features])
+
+
+@dg.asset(
+    key=["monitoring", "performance_estimates"],
+    deps=[key for spec in MODELS for key in (model_key(spec), table_key(spec))],
+    group_name="monitoring",
+    kinds={"duckdb"},
+    description="Each champion's ROC AUC per week after its training window, estimated from its calibrated scores "
+                "alone (confidence-based, as NannyML's CBPE) over the rows of the latest "
+                f"{POLICY.performance_window_weeks} weeks to the week's end that will get a label, beside the "
+                "realised AUC once their labels have matured and the difference (estimation_error). Fewer than "
+                f"{POLICY.performance_min_rows} rows estimate nothing.",
+)
+def performance_estimates(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
+    from hr_pipeline.monitoring.performance import METRIC, weekly_estimates
+    from hr_pipeline.monitoring.tables import create_monitoring_tables
+
+    metadata, run_at = {}, datetime.now()
+    with warehouse.connect() as con:
+        create_monitoring_tables(con)
+        as_of: date = as_of_date(con)
+        for spec in MODELS:
+            champion = registry.serving(con, spec.name)[0]
+            if champion is None:
+                metadata[spec.name] = f"skipped: {no_champion(spec)}"
+                continue
+            weeks = weekly_estimates(con, spec, champion, as_of, warehouse.settings.policy).assign(
+                run_id=context.run.run_id, run_at=run_at, model_name=spec.name, model_version=champion.version,
+                metric=METRIC)
+            with con.cursor() as cur:  # a frame registers on a connection with no result pending
+                cur.register("weeks", weeks)
+                cur.execute("INSERT INTO monitoring.performance_estimates BY NAME SELECT * FROM weeks")
+            latest = weeks.dropna(subset=["estimated"]).tail(1)
+            matured = weeks.dropna(subset=["estimation_error"])
+            metadata[f"{spec.name}_estimated_auc"] = (
+                dg.MetadataValue.float(float(latest["estimated"].iloc[0])) if len(latest) else "too few rows")
+            if len(matured):
+                metadata[f"{spec.name}_mean_abs_error"] = dg.MetadataValue.float(
+                    float(matured["estimation_error"].abs().mean()))
+    return dg.MaterializeResult(metadata=metadata)
+
+
+monitoring_assets = [drift_metrics, performance_estimates]

@@ -1,107 +1,132 @@
-"""Feature drift between a reference and a current window, as Evidently judges it.
+"""Drift of a model's champion, three kinds, as Evidently judges them under the policy's rule.
 
-Evidently is imported inside `compute_drift` only: it takes seconds to import, and the Dagster
-code location imports this module when it loads.
+- data: the model's features on the rows of the latest window against those of the champion's training window;
+- prediction: the champion's scores on the same two sets of rows;
+- target: the matured labels of the champion's training window against the latest window of matured labels.
+
+A kind is judged only when both windows hold at least the policy's minimum rows (below it the row says why),
+and the data kind drifts when at least the policy's share of features drift: Evidently's small-sample defaults
+flag noise (see docs/monitoring.md "Drift" for the benchmark behind the numbers). `weekly_backtest` replays
+the verdicts a weekly run would have given, for the benchmark and the tests.
+
+Evidently is imported inside the functions only: it takes seconds to import, and the Dagster code location
+imports this module when it loads.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import duckdb
+
+from hr_pipeline.ml import registry
+from hr_pipeline.ml.spec import ModelSpec
+from hr_pipeline.settings import Policy
 
 if TYPE_CHECKING:
     import pandas as pd
 
 VALUE_DRIFT = "evidently:metric_v2:ValueDrift"
-DRIFTED_COLUMNS = "evidently:metric_v2:DriftedColumnsCount"
+KINDS = ("data", "prediction", "target")
+SCORE, LABEL = "score", "label"  # the single column of the prediction and the target kind
 
 
 @dataclass(frozen=True)
 class FeatureDrift:
-    """One feature's test as Evidently chose it.
+    """One column's test as Evidently ran it with the policy's method and threshold.
 
-    `drift_detected` is Evidently's own verdict, not recomputed here: p-value methods drift
-    below their threshold, distance methods at or above it.
+    `drift_detected` is Evidently's own verdict, not recomputed here: p-value methods drift below their
+    threshold, distance methods at or above it. None when the kind was not judged.
     """
 
     feature: str
     method: str
-    score: float
-    threshold: float
-    drift_detected: bool
+    score: float | None
+    threshold: float | None
+    drift_detected: bool | None
 
 
 @dataclass(frozen=True)
-class DriftResult:
-    """`dataset_drift` is Evidently's verdict: at least half the features drifted.
+class Window:
+    start: date
+    end: date  # exclusive
+    rows: int  # before sampling
 
-    Row counts are the windows' sizes before sampling; `sampled` says if either was cut.
+
+@dataclass(frozen=True)
+class KindDrift:
+    """One kind's verdict: `drift` is None (and `not_judged` says why) when a window is below the minimum size.
+
+    `sampled` says if either window was cut to `Policy.drift_max_rows`.
     """
 
+    kind: str
     features: list[FeatureDrift]
-    dataset_drift: bool
-    drifted_share: float
-    reference_rows: int
-    current_rows: int
+    drift: bool | None
+    drifted_share: float | None
+    reference: Window
+    current: Window
     sampled: bool
-    html_path: Path
+    not_judged: str | None = None
 
 
-def compute_drift(
-    reference: pd.DataFrame,
-    current: pd.DataFrame,
-    numerical: list[str],
-    categorical: list[str],
-    html_path: Path,
-    max_rows: int = 50_000,
-    seed: int = 0,
-    title: str = "",
-) -> DriftResult:
-    """Compare `current` with `reference` on the named features and save the HTML report.
+@dataclass(frozen=True)
+class Frames:
+    """The rows of one kind's two windows."""
 
-    Windows over `max_rows` are sampled with `seed`, so that reruns give the same answer; the
-    report opens with a note saying so, after `title` (what the two windows are). Evidently picks
-    each test from the reference size: up to 1,000 rows K-S / chi-square / Z p-values, above that
-    Wasserstein / Jensen-Shannon.
+    kind: str
+    reference: pd.DataFrame
+    current: pd.DataFrame
+    reference_window: tuple[date, date]
+    current_window: tuple[date, date]
+    min_rows: int
+
+
+def compare(frames: Frames, numerical: list[str], categorical: list[str], policy: Policy, seed: int = 0):
+    """Run Evidently on one kind's windows with the policy's methods and thresholds; the kind drifts when at
+    least `policy.drift_share` of its columns drift, not counting `policy.drift_alarm_ignores` (tested and
+    reported all the same). Evidently's per-column verdicts are read, not recomputed.
+
+    Returns the `KindDrift` and Evidently's snapshot (None when not judged). Windows over
+    `policy.drift_max_rows` are sampled with `seed`, so reruns give the same answer.
     """
+    reference_window = Window(*frames.reference_window, len(frames.reference))
+    current_window = Window(*frames.current_window, len(frames.current))
+    sampled = max(reference_window.rows, current_window.rows) > policy.drift_max_rows
+    columns = [*numerical, *categorical]
+    small = [name for name, w in (("reference", reference_window), ("current", current_window))
+             if w.rows < frames.min_rows]
+    if small:
+        reason = (f"not judged: {' and '.join(small)} window below {frames.min_rows} rows "
+                  f"({reference_window.rows} reference, {current_window.rows} current)")
+        return KindDrift(frames.kind, [FeatureDrift(c, reason, None, None, None) for c in columns], None, None,
+                         reference_window, current_window, sampled, reason), None
+
     from evidently import DataDefinition, Dataset, Report
     from evidently.presets import DataDriftPreset
 
-    features = [*numerical, *categorical]
     definition = DataDefinition(numerical_columns=numerical, categorical_columns=categorical)
-    # Report-level include_tests is what makes Evidently record each column's drift verdict.
-    snapshot = Report([DataDriftPreset()], include_tests=True).run(
-        Dataset.from_pandas(_sample(current[features], max_rows, seed), data_definition=definition),
-        Dataset.from_pandas(_sample(reference[features], max_rows, seed), data_definition=definition),
+    preset = DataDriftPreset(columns=columns, drift_share=policy.drift_share,
+                             num_method=policy.drift_num_method, num_threshold=policy.drift_num_threshold,
+                             cat_method=policy.drift_cat_method, cat_threshold=policy.drift_cat_threshold)
+    # Report-level include_tests is what makes Evidently record each column's verdict.
+    snapshot = Report([preset], include_tests=True).run(
+        Dataset.from_pandas(_sample(frames.current[columns], policy.drift_max_rows, seed), data_definition=definition),
+        Dataset.from_pandas(_sample(frames.reference[columns], policy.drift_max_rows, seed),
+                            data_definition=definition),
     )
-
-    windows = [_describe_window(name, len(frame), max_rows, seed)
-               for name, frame in (("Reference", reference), ("Current", current))]
-    note = " ".join([title, *windows] if title else windows)
-    _save_html(snapshot.get_html_str(as_iframe=False), note, html_path)
-
     output = snapshot.dict()
     drifted = {test["metric_config"]["metric_id"]: test["status"] == "FAIL" for test in output["tests"]}
-    [dataset] = _metrics(output, DRIFTED_COLUMNS)
-    return DriftResult(
-        features=[
-            FeatureDrift(
-                feature=metric["config"]["column"],
-                method=metric["config"]["method"],
-                score=float(metric["value"]),
-                threshold=float(metric["config"]["threshold"]),
-                drift_detected=drifted[metric["id"]],
-            )
-            for metric in _metrics(output, VALUE_DRIFT)
-        ],
-        dataset_drift=drifted[dataset["id"]],
-        drifted_share=float(dataset["value"]["share"]),
-        reference_rows=len(reference),
-        current_rows=len(current),
-        sampled=len(reference) > max_rows or len(current) > max_rows,
-        html_path=html_path,
-    )
+    features = [FeatureDrift(feature=m["config"]["column"], method=m["config"]["method"], score=float(m["value"]),
+                             threshold=float(m["config"]["threshold"]), drift_detected=drifted[m["id"]])
+                for m in _metrics(output, VALUE_DRIFT)]
+    counted = [f.drift_detected for f in features if f.feature not in policy.drift_alarm_ignores] or [False]
+    share = sum(counted) / len(counted)
+    return KindDrift(frames.kind, features, share >= policy.drift_share, share, reference_window, current_window,
+                     sampled), snapshot
 
 
 def _sample(frame: pd.DataFrame, max_rows: int, seed: int) -> pd.DataFrame:
@@ -112,14 +137,160 @@ def _metrics(output: dict, kind: str) -> list[dict]:
     return [metric for metric in output["metrics"] if metric["config"]["type"] == kind]
 
 
-def _describe_window(name: str, rows: int, max_rows: int, seed: int) -> str:
-    if rows > max_rows:
-        return f"{name}: random sample of {max_rows:,} of {rows:,} rows (seed {seed})."
-    return f"{name}: all {rows:,} rows."
+def _day(value) -> date:
+    return value.date() if isinstance(value, datetime) else value
 
 
-def _save_html(html: str, note: str, path: Path) -> None:
-    # Evidently's HTML shows neither a run's name nor its tags, so the note goes into the page.
-    banner = f'<p style="font-family:sans-serif;padding:8px 24px;background:#fff3cd">{note}</p>'
+class ChampionWindows:
+    """The windows of each kind for a champion: the reference (its training window) read and scored once, the
+    current window per run date, so a weekly backtest reads the reference only once.
+
+    Data and prediction: every row of the champion's training window against every row of the latest
+    `policy.drift_window_weeks`. Target: the matured labels of the training window against the latest
+    window of matured labels; labels mature long after the decision, so that window ends where the
+    newest matured label does, shifted back by as many days as the run date lies before `as_of` (what a
+    run on that date would have seen).
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, spec: ModelSpec, champion: registry.ModelVersion,
+                 as_of: date, policy: Policy):
+        self.con, self.spec, self.as_of, self.policy = con, spec, as_of, policy
+        self.pipeline = registry.load(champion)["pipeline"]
+        self.train = (_day(champion.train_start), _day(champion.train_end) + timedelta(days=1))
+        self.within = f"{spec.time_column} >= ? AND {spec.time_column} < ?"
+        self.reference = self._scored(self.train)
+        self.reference_labels = self._labels(self.train)
+        (newest,) = con.execute(f"SELECT max({spec.time_column}) FROM {spec.table} WHERE {spec.labelled}").fetchone()
+        self.newest_label = _day(newest) + timedelta(days=1) if newest else None
+
+    def _scored(self, window: tuple[date, date]) -> pd.DataFrame:
+        from hr_pipeline.ml.training import score
+
+        rows = self.con.execute(self.spec.select(self.within), list(window)).df()
+        return rows.assign(**{SCORE: score(self.pipeline, rows)})
+
+    def _labels(self, window: tuple[date, date]) -> pd.DataFrame:
+        rows = self.con.execute(self.spec.select(f"({self.spec.labelled}) AND {self.within}", (self.spec.label,)),
+                                list(window)).df()
+        return rows.assign(**{LABEL: rows[self.spec.label].astype(str)})
+
+    def frames(self, run_date: date) -> list[Frames]:
+        """Each kind's windows for a run on `run_date` (the last day of its current window)."""
+        days, policy = timedelta(weeks=self.policy.drift_window_weeks), self.policy
+        end = run_date + timedelta(days=1)
+        current = (end - days, end)
+        label_end = (self.newest_label or end) - (self.as_of - run_date)
+        label_window = (label_end - days, label_end)
+        rows = self._scored(current)
+        return [
+            Frames("data", self.reference, rows, self.train, current, policy.drift_min_rows),
+            Frames("prediction", self.reference, rows, self.train, current, policy.drift_min_rows),
+            Frames("target", self.reference_labels, self._labels(label_window), self.train, label_window,
+                   policy.drift_min_labels),
+        ]
+
+
+def columns_of(spec: ModelSpec, kind: str) -> tuple[list[str], list[str]]:
+    """(numerical, categorical) columns each kind compares."""
+    return {"data": (list(spec.numerical), list(spec.categorical)),
+            "prediction": ([SCORE], []),
+            "target": ([], [LABEL])}[kind]
+
+
+def model_drift(windows: ChampionWindows, run_date: date, seed: int = 0):
+    """Every kind's verdict for a run on `run_date` and the snapshots Evidently made (None where not judged)."""
+    results = [compare(frames, *columns_of(windows.spec, frames.kind), windows.policy, seed)
+               for frames in windows.frames(run_date)]
+    return [drift for drift, _ in results], [snapshot for _, snapshot in results]
+
+
+def alarm(kinds: list[KindDrift]) -> bool:
+    """A model's drift alarm: its data drift (labels mature too late to warn in time, and the scores move
+    with the job family mix the alarm leaves out); the other kinds are reported beside it."""
+    return any(k.drift for k in kinds if k.kind == "data")
+
+
+@dataclass(frozen=True)
+class WeeklyVerdict:
+    run_date: date
+    alarm: bool
+    kinds: list[KindDrift]
+
+
+def weekly_backtest(con: duckdb.DuckDBPyConnection, spec: ModelSpec, run_dates: list[date],
+                    policy: Policy | None = None) -> list[WeeklyVerdict]:
+    """The verdicts weekly runs on `run_dates` would have given for the serving champion of `spec`: the
+    benchmark's and the tests' one way of replaying drift over time."""
+    policy = policy or Policy()
+    (as_of,) = con.execute("SELECT as_of_date FROM intermediate.int_as_of").fetchone()
+    windows = ChampionWindows(con, spec, registry.serving(con, spec.name)[0], as_of, policy)
+    verdicts = []
+    for run_date in run_dates:
+        kinds, _ = model_drift(windows, run_date)
+        verdicts.append(WeeklyVerdict(run_date, alarm(kinds), kinds))
+    return verdicts
+
+
+def _describe_window(name: str, window: Window, max_rows: int, seed: int) -> str:
+    span = f"{window.start:%Y-%m-%d} to {window.end - timedelta(days=1):%Y-%m-%d}"
+    if window.rows > max_rows:
+        return f"{name} {span}: random sample of {max_rows:,} of {window.rows:,} rows (seed {seed})."
+    return f"{name} {span}: all {window.rows:,} rows."
+
+
+def save_report(kinds: list[KindDrift], snapshots: list, title: str, path: Path, policy: Policy,
+                seed: int = 0) -> Path:
+    """One HTML page for all kinds of a model's run: a note per kind (windows, sizes, sampling, verdict),
+    then Evidently's widgets of each judged kind, self-contained (Evidently inlines its scripts)."""
+    from evidently.core.metric_types import render_widgets
+    from evidently.legacy.renderers.html_widgets import group_widget
+
+    notes, widgets = [f"<b>{title}</b>"], []
+    for kind, snapshot in zip(kinds, snapshots, strict=True):
+        verdict = kind.not_judged or ("DRIFT" if kind.drift else "no drift") + (
+            f" ({kind.drifted_share:.0%} of the features it counts drifted)" if kind.kind == "data" else "")
+        windows = " ".join(_describe_window(name, w, policy.drift_max_rows, seed)
+                           for name, w in (("Reference", kind.reference), ("Current", kind.current)))
+        notes.append(f"<b>{kind.kind} drift</b>: {verdict}. {windows}")
+        if snapshot is not None:
+            # One page per model and run: each kind's widgets (a private attribute of the snapshot) under a title.
+            widgets.append(group_widget(title=f"{kind.kind} drift", widgets=snapshot._widgets))
+            widgets.extend(snapshot._tests_widgets)
+    banner = "".join(f'<p style="font-family:sans-serif;margin:0;padding:4px 24px">{n}</p>' for n in notes)
+    html = render_widgets(widgets, as_iframe=False)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(html.replace("<body>", f"<body>\n{banner}", 1), encoding="utf-8")
+    path.write_text(html.replace("<body>", f'<body>\n<div style="background:#fff3cd;padding:8px 0">{banner}</div>',
+                                 1), encoding="utf-8")
+    return path
+
+
+@dataclass(frozen=True)
+class BacktestSummary:
+    """Alarms of weekly runs against the world's drift event (None in a world without one).
+
+    `delay_weeks`: weeks from the event to the first run on or after it that alarmed (None if none did);
+    `alarms_before`: runs dated before the event that alarmed; `false_alarm_rate`: those over the judged
+    runs before the event (every judged run in a world without drift).
+    """
+
+    runs: int
+    judged: int
+    alarms: int
+    delay_weeks: float | None
+    alarms_before: int
+    judged_before: int
+
+    @property
+    def false_alarm_rate(self) -> float | None:
+        return self.alarms_before / self.judged_before if self.judged_before else None
+
+
+def summarise(verdicts: list[WeeklyVerdict], drift_at: date | None) -> BacktestSummary:
+    judged = [v for v in verdicts if any(k.drift is not None for k in v.kinds if k.kind == "data")]
+    before = [v for v in judged if drift_at is None or v.run_date < drift_at]
+    after = [v for v in judged if drift_at is not None and v.run_date >= drift_at and v.alarm]
+    first = min((v.run_date for v in after), default=None)
+    return BacktestSummary(
+        runs=len(verdicts), judged=len(judged), alarms=sum(v.alarm for v in verdicts),
+        delay_weeks=(first - drift_at).days / 7 if first else None,
+        alarms_before=sum(v.alarm for v in before), judged_before=len(before))

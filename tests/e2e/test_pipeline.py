@@ -77,17 +77,6 @@ def test_hire_success_auc_on_time_ordered_holdout_is_clearly_above_chance(defaul
     assert auc > 0.62
 
 
-def test_drift_report_written_and_drift_found_after_the_planted_event(default_run):
-    with default_run.connect() as wh:
-        rows = wh.execute("""SELECT feature, drift_detected, dataset_drift, report_path, current_start
-                             FROM monitoring.drift_metrics""").fetchall()
-    drifted = {feature for feature, detected, *_ in rows if detected}
-    # The planted event shifts the channel mix, the share with international experience and experience.
-    assert {"source_channel", "international_experience"} <= drifted | {"years_experience"} and len(drifted) >= 2
-    report = rows[0][3]
-    assert report.endswith(".html") and (default_run.home / "reports").exists()
-    html = open(report, encoding="utf-8").read()
-    assert all(feature in html for feature in ("source_channel", "years_experience", "international_experience"))
 
 
 def test_review_queue_routes_low_confidence_and_a_random_sample(default_run):

@@ -36,6 +36,8 @@ def test_schedules_and_sensor():
     assert defs.resolve_schedule_def("weekly_review_schedule").cron_schedule == "0 6 * * 1"
     assert defs.resolve_schedule_def("quarterly_review_schedule").job.name == "quarterly_deep_dive"
     assert defs.resolve_sensor_def("new_extract_sensor").job.name == "ingest"
+    retrain = defs.resolve_sensor_def("retrain_on_drift")
+    assert retrain.job.name == "feedback_loop" and retrain.default_status == dg.DefaultSensorStatus.RUNNING
 
 
 def test_every_gated_mart_has_a_blocking_gate_and_freshness_and_feedback_only_warn():

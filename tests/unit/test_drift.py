@@ -1,102 +1,169 @@
-"""Drift on synthetic windows whose true difference is known."""
+"""Drift under the policy's rule on synthetic windows whose true difference is known, the backtest summary,
+and the retrain sensor's once-per-alarm cursor."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import date, timedelta
+
+import dagster as dg
 import numpy as np
 import pandas as pd
 import pytest
 
-from hr_pipeline.monitoring.drift import compute_drift
+from hr_pipeline.monitoring.drift import Frames, KindDrift, Window, WeeklyVerdict, compare, save_report, summarise
+from hr_pipeline.monitoring.sensors import retrain_keys, retrain_requests
+from hr_pipeline.settings import Policy
 
-NUMERICAL = ["years_experience", "ai_score", "salary"]
+POLICY = Policy()
+NUMERICAL = ["years_experience", "grade_average", "n_skills"]
 CATEGORICAL = ["education", "source_channel", "job_family"]
 EDUCATION = ["bachelor", "master", "phd"]
+WINDOW = (date(2025, 1, 1), date(2025, 2, 1))
 
 
-def applications(
-    rows: int, seed: int, experience_shift: float = 0.0, education_mix=(0.6, 0.3, 0.1)
-) -> pd.DataFrame:
+def applications(rows: int, seed: int, experience_shift: float = 0.0, education_mix=(0.6, 0.3, 0.1),
+                 families=("engineering", "sales", "finance", "hr")) -> pd.DataFrame:
     """Fixed distributions; `experience_shift` is in standard deviations (sd 4 years)."""
     rng = np.random.default_rng(seed)
-    return pd.DataFrame(
-        {
-            "years_experience": rng.normal(8 + 4 * experience_shift, 4, rows),
-            "ai_score": rng.beta(2, 3, rows),
-            "salary": rng.lognormal(11, 0.3, rows),
-            "education": rng.choice(EDUCATION, rows, p=education_mix),
-            "source_channel": rng.choice(["referral", "job_board", "agency"], rows, p=[0.2, 0.5, 0.3]),
-            "job_family": rng.choice(["engineering", "sales", "finance", "hr"], rows),
-            "free_text": "not a feature",
-        }
-    )
+    return pd.DataFrame({
+        "years_experience": rng.normal(8 + 4 * experience_shift, 4, rows),
+        "grade_average": rng.normal(2.3, 0.5, rows),
+        "n_skills": rng.poisson(6, rows),
+        "education": rng.choice(EDUCATION, rows, p=education_mix),
+        "source_channel": rng.choice(["referral", "job_board", "agency"], rows, p=[0.2, 0.5, 0.3]),
+        "job_family": rng.choice(list(families), rows),
+    })
 
 
-def run(reference: pd.DataFrame, current: pd.DataFrame, tmp_path, **kwargs):
-    html_path = tmp_path / "reports" / "drift.html"
-    return compute_drift(reference, current, NUMERICAL, CATEGORICAL, html_path, **kwargs)
+def run(reference: pd.DataFrame, current: pd.DataFrame, policy: Policy = POLICY, seed: int = 0,
+        min_rows: int | None = None) -> tuple[KindDrift, object]:
+    frames = Frames("data", reference, current, WINDOW, WINDOW, policy.drift_min_rows if min_rows is None else min_rows)
+    return compare(frames, NUMERICAL, CATEGORICAL, policy, seed)
 
 
-def test_same_distribution_is_not_drift(tmp_path):
-    result = run(applications(2_000, seed=1), applications(2_000, seed=2), tmp_path)
-
-    assert [f.feature for f in result.features] == NUMERICAL + CATEGORICAL
-    assert not result.dataset_drift
-    assert sum(f.drift_detected for f in result.features) <= 1
-    assert result.drifted_share <= 1 / 6
-    assert (result.reference_rows, result.current_rows, result.sampled) == (2_000, 2_000, False)
-
-
-def shifted(reference_rows: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Years of experience up by 1 sd and more master/phd applicants; nothing else changes."""
-    reference = applications(reference_rows, seed=1)
-    current = applications(reference_rows, seed=2, experience_shift=1.0, education_mix=(0.3, 0.4, 0.3))
-    return reference, current
+def test_same_distribution_is_not_drift_and_each_column_uses_the_policy_s_test():
+    drift, _ = run(applications(5_000, seed=1), applications(400, seed=2))
+    assert [f.feature for f in drift.features] == NUMERICAL + CATEGORICAL
+    assert drift.drift is False and drift.drifted_share == 0
+    assert not any(f.drift_detected for f in drift.features)
+    methods = {f.feature: (f.method, f.threshold) for f in drift.features}
+    assert methods["years_experience"] == (POLICY.drift_num_method, POLICY.drift_num_threshold)
+    assert methods["education"] == (POLICY.drift_cat_method, POLICY.drift_cat_threshold)
+    assert (drift.reference.rows, drift.current.rows, drift.sampled) == (5_000, 400, False)
 
 
-def test_shifted_feature_and_mix_are_flagged(tmp_path):
-    result = run(*shifted(2_000), tmp_path)
+def test_evidently_s_small_sample_default_flags_noise_the_policy_does_not():
+    """The defaults (K-S and chi-square at p < 0.05, for references up to 1,000 rows) flag an unchanged feature
+    about one run in five over six features; the policy's distances with thresholds above their noise do not."""
+    default = replace(POLICY, drift_num_method=None, drift_num_threshold=None, drift_cat_method=None,
+                      drift_cat_threshold=None, drift_alarm_ignores=())
+    flagged = {"default": 0, "policy": 0}
+    for seed in range(4):
+        reference, current = applications(800, seed=100 + seed), applications(300, seed=200 + seed)
+        flagged["default"] += sum(f.drift_detected for f in run(reference, current, default)[0].features)
+        flagged["policy"] += sum(f.drift_detected for f in run(reference, current)[0].features)
+    assert flagged["policy"] == 0 < flagged["default"]
 
-    assert {f.feature for f in result.features if f.drift_detected} == {"years_experience", "education"}
-    assert not result.dataset_drift
-    assert result.drifted_share == pytest.approx(2 / 6)
-    methods = {f.feature: (f.method, f.threshold) for f in result.features}
-    assert methods["years_experience"] == ("Wasserstein distance (normed)", 0.1)
-    assert methods["education"] == ("Jensen-Shannon distance", 0.1)
-    for feature in result.features:
+
+def test_two_shifted_features_are_flagged_and_raise_the_alarm():
+    reference = applications(5_000, seed=1)
+    current = applications(400, seed=2, experience_shift=1.0, education_mix=(0.2, 0.4, 0.4))
+    drift, _ = run(reference, current)
+    assert {f.feature for f in drift.features if f.drift_detected} == {"years_experience", "education"}
+    # job_family is ignored by the alarm: two of the five counted features drifted
+    assert drift.drifted_share == pytest.approx(2 / 5) and drift.drift
+    for feature in drift.features:
         assert feature.drift_detected == (feature.score >= feature.threshold)
-    assert result.html_path.stat().st_size > 100_000
-    assert "Reference: all 2,000 rows." in result.html_path.read_text(encoding="utf-8")
 
 
-def test_small_reference_switches_to_p_values(tmp_path):
-    """Up to 1,000 reference rows Evidently tests p-values, where drift is a score below threshold.
-
-    Other features are not asserted clean: at p < 0.05, four unchanged features flag by chance
-    about one run in five.
-    """
-    result = run(*shifted(800), tmp_path)
-
-    by_feature = {f.feature: f for f in result.features}
-    experience, education = by_feature["years_experience"], by_feature["education"]
-    assert (experience.method, experience.threshold) == ("K-S p_value", 0.05)
-    assert (education.method, education.threshold) == ("chi-square p_value", 0.05)
-    assert experience.drift_detected and education.drift_detected
-    for feature in result.features:
-        assert feature.drift_detected == (feature.score < feature.threshold)
+def test_an_ignored_column_is_reported_but_never_raises_the_alarm():
+    reference = applications(5_000, seed=1)
+    current = applications(400, seed=2, families=("engineering",))  # one requisition open
+    drift, _ = run(reference, current)
+    assert [f.feature for f in drift.features if f.drift_detected] == ["job_family"]
+    assert drift.drifted_share == 0 and drift.drift is False
+    counted, _ = run(reference, current, replace(POLICY, drift_alarm_ignores=(), drift_share=1 / 6))
+    assert counted.drift
 
 
-def test_large_windows_are_sampled_deterministically_and_say_so(tmp_path):
+def test_a_window_below_the_minimum_is_not_judged_and_says_why():
+    drift, snapshot = run(applications(5_000, seed=1), applications(POLICY.drift_min_rows - 1, seed=2,
+                                                                     experience_shift=2.0))
+    assert snapshot is None and drift.drift is None and drift.drifted_share is None
+    assert drift.not_judged == (f"not judged: current window below {POLICY.drift_min_rows} rows "
+                                f"(5000 reference, {POLICY.drift_min_rows - 1} current)")
+    assert all(f.drift_detected is None and f.method == drift.not_judged for f in drift.features)
+
+
+def test_large_windows_are_sampled_deterministically_and_the_report_says_so(tmp_path):
+    policy = replace(POLICY, drift_max_rows=1_000)
     reference, current = applications(3_000, seed=1), applications(2_500, seed=2, experience_shift=1.0)
-
-    first = run(reference, current, tmp_path, max_rows=1_000, seed=3)
-    html = first.html_path.read_text(encoding="utf-8")
-    again = run(reference, current, tmp_path, max_rows=1_000, seed=3)
-    other_seed = run(reference, current, tmp_path, max_rows=1_000, seed=4)
-
-    assert (first.reference_rows, first.current_rows, first.sampled) == (3_000, 2_500, True)
+    first, snapshot = run(reference, current, policy, seed=3)
+    again, _ = run(reference, current, policy, seed=3)
+    other, _ = run(reference, current, policy, seed=4)
+    assert (first.reference.rows, first.current.rows, first.sampled) == (3_000, 2_500, True)
     assert first.features == again.features
-    assert [f.score for f in first.features] != [f.score for f in other_seed.features]
-    # A 1,000-row reference gets the small-sample test: proof that the sample is what was compared.
-    assert first.features[0].method == "K-S p_value"
-    assert "Reference: random sample of 1,000 of 3,000 rows (seed 3)." in html
-    assert "Current: random sample of 1,000 of 2,500 rows (seed 3)." in html
+    assert [f.score for f in first.features] != [f.score for f in other.features]
+    not_judged, _ = run(reference, current.head(10), policy)
+    path = save_report([first, not_judged], [snapshot, None], "A title", tmp_path / "drift" / "r.html", policy, 3)
+    html = path.read_text(encoding="utf-8")
+    assert "Reference 2025-01-01 to 2025-01-31: random sample of 1,000 of 3,000 rows (seed 3)." in html
+    assert "Current 2025-01-01 to 2025-01-31: random sample of 1,000 of 2,500 rows (seed 3)." in html
+    assert f"<b>data drift</b>: {'DRIFT' if first.drift else 'no drift'}" in html
+    assert not_judged.not_judged in html and "A title" in html
+    assert path.stat().st_size > 100_000 and 'src="http' not in html  # scripts inlined: opens offline
+
+
+def verdict(run_date: date, alarm: bool, judged: bool = True) -> WeeklyVerdict:
+    window = Window(run_date, run_date, 500)
+    kind = KindDrift("data", [], alarm if judged else None, None, window, window, False)
+    return WeeklyVerdict(run_date, alarm, [kind])
+
+
+def test_backtest_summary_counts_delay_and_alarms_before_the_event():
+    event = date(2026, 8, 17)
+    weeks = [event + timedelta(weeks=k) for k in range(-4, 5)]
+    alarms = {event - timedelta(weeks=3), event + timedelta(weeks=3), event + timedelta(weeks=4)}
+    verdicts = [verdict(d, d in alarms, judged=d != event - timedelta(weeks=4)) for d in weeks]
+    summary = summarise(verdicts, event)
+    assert (summary.runs, summary.judged, summary.alarms) == (9, 8, 3)
+    assert (summary.delay_weeks, summary.alarms_before, summary.judged_before) == (3, 1, 3)
+    assert summary.false_alarm_rate == pytest.approx(1 / 3)
+    assert summarise(verdicts, None).false_alarm_rate == pytest.approx(3 / 8)
+
+
+def test_an_alarm_retrains_its_model_once_per_champion():
+    first, cursor = retrain_requests({}, 10, "run-1", {"hire_success": "hire_success-v1"})
+    assert [r.tags["drift_alarm"] for r in first] == ["hire_success"]
+    assert first[0].asset_selection == retrain_keys("hire_success")
+    assert {"ml/hire_success_model", "ml/application_scores"} <= {k.to_user_string() for k in
+                                                                  first[0].asset_selection}
+    again, cursor = retrain_requests(cursor, 11, "run-2", {"hire_success": "hire_success-v1"})
+    assert again == []  # the same alarm on the same champion: retrained already
+    cleared, cursor = retrain_requests(cursor, 12, "run-3", {})
+    back, cursor = retrain_requests(cursor, 13, "run-4", {"hire_success": "hire_success-v1",
+                                                          "attrition_risk": "attrition_risk-v2"})
+    assert cleared == [] and [r.tags["drift_alarm"] for r in back] == ["attrition_risk", "hire_success"]
+    new_champion, _ = retrain_requests(cursor, 14, "run-5", {"hire_success": "hire_success-v2",
+                                                             "attrition_risk": "attrition_risk-v2"})
+    assert [(r.tags["drift_alarm"], r.tags["champion"]) for r in new_champion] == [("hire_success",
+                                                                                    "hire_success-v2")]
+
+
+def test_the_sensor_reads_the_drift_asset_s_alarms_and_acts_once():
+    from hr_pipeline.definitions import defs
+    from hr_pipeline.monitoring.assets import ALARMS, DRIFT_KEY
+
+    sensor = defs.resolve_sensor_def("retrain_on_drift")
+    with dg.instance_for_test() as instance:
+        assert isinstance(sensor(dg.build_sensor_context(instance=instance)), dg.SkipReason)
+        alarms = {ALARMS: dg.MetadataValue.json({"hire_success": "hire_success-v1"})}
+        instance.report_runless_asset_event(dg.AssetMaterialization(asset_key=DRIFT_KEY, metadata=alarms))
+        context = dg.build_sensor_context(instance=instance)
+        requests = sensor(context)
+        assert [r.tags["drift_alarm"] for r in requests] == ["hire_success"]
+        assert requests[0].asset_selection == retrain_keys("hire_success")
+        instance.report_runless_asset_event(dg.AssetMaterialization(asset_key=DRIFT_KEY, metadata=alarms))
+        again = sensor(dg.build_sensor_context(instance=instance, cursor=context.cursor))
+        assert isinstance(again, dg.SkipReason) and "no new drift alarm" in again.skip_message

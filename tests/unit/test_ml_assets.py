@@ -10,7 +10,7 @@ import duckdb
 
 from hr_pipeline.ml.assets import ml_assets, no_champion
 from hr_pipeline.ml.spec import ATTRITION_RISK, HIRE_SUCCESS
-from hr_pipeline.monitoring.assets import drift_metrics
+from hr_pipeline.monitoring.assets import monitoring_assets
 from hr_pipeline.resources import Warehouse
 from hr_pipeline.settings import Policy
 
@@ -63,7 +63,7 @@ def build_warehouse(home: Path, matured: int, open_apps: int = 30) -> None:
 
 
 def materialize(home: Path) -> dg.ExecuteInProcessResult:
-    return dg.materialize([*ml_assets, drift_metrics], resources={"warehouse": Warehouse(home=str(home))},
+    return dg.materialize([*ml_assets, *monitoring_assets], resources={"warehouse": Warehouse(home=str(home))},
                           instance=dg.DagsterInstance.ephemeral())
 
 
@@ -84,14 +84,17 @@ def test_too_few_matured_labels_registers_nothing_and_everything_downstream_is_e
     assert metadata(result, "ml/review_queue")["queued"] == 0
     assert metadata(result, "ml/attrition_high_risk")["listed"] == 0
     drift = metadata(result, "monitoring/drift_metrics")
-    assert drift["skipped"] == f"{no_champion(HIRE_SUCCESS)}: no drift to measure"
+    assert drift[HIRE_SUCCESS.name] == f"skipped: {no_champion(HIRE_SUCCESS)}, no drift to measure"
+    assert drift["alarms"] == {}
+    assert metadata(result, "monitoring/performance_estimates")[HIRE_SUCCESS.name].startswith("skipped")
     with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
         counts = [con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in (
             "ml.model_registry", "ml.application_scores", "ml.recommendation_log", "ml.review_queue",
-            "ml.attrition_scores", "ml.score_explanations", "monitoring.drift_metrics")]
+            "ml.attrition_scores", "ml.score_explanations", "monitoring.drift_metrics",
+            "monitoring.performance_estimates")]
         columns = {c for (c,) in con.execute("SELECT column_name FROM duckdb_columns() "
                                              "WHERE table_name = 'recommendation_log'").fetchall()}
-    assert counts == [0] * 7
+    assert counts == [0] * 8
     assert {"model_version", "arm", "features_hash", "reasons", "routing_reason", "run_id"} <= columns
 
 

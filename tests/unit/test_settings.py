@@ -93,8 +93,9 @@ POLICY_MENTIONS = [
     ("random sample share", r"(\d+(?:\.\d+)?)\s*%\s*(?:random\s+)?sample", POLICY.random_sample_share * 100),
     ("challenger share", r"(\d+(?:\.\d+)?)\s*%\s*of (?:the )?(?:scoring )?requests", POLICY.challenger_share * 100),
     ("evaluation window", r"evaluation window[^.]{0,30}?(\d+)\s*weeks", POLICY.evaluation_window_weeks),
-    ("drift window", r"latest (\d+) weeks", POLICY.drift_window_days / 7),
-    ("drift window", r"latest (\d+) days", POLICY.drift_window_days),
+    ("drift window", r"latest (\d+) weeks", POLICY.drift_window_weeks),
+    ("drift share", r"(\d+(?:\.\d+)?)\s*% of (?:its|the model's) features", POLICY.drift_share * 100),
+    ("drift minimum rows", r"not judged[^.]{0,40}?fewer than (\d+) rows", POLICY.drift_min_rows),
     ("maturity grace", r"grace[^.]{0,30}?(\d+)\s*days", POLICY.maturity_grace_days),
     ("attrition horizon", r"exit (?:in|within) the next (\d+) months", POLICY.attrition_horizon_months),
     ("review due", r"due (?:with)?in (\d+) days", POLICY.review_due_days),
@@ -124,7 +125,7 @@ def test_the_doc_check_finds_restated_numbers_and_passes_the_policy_s():
         "Confidence < 0.65 or the 12 %\nrandom sample go to a person; a challenger serves 25 % of scoring requests "
         "for an evaluation window of 6 weeks.")] == ["confidence threshold", "random sample share", "challenger share",
                                                      "evaluation window"]
-    assert misstated_policy_numbers("confidence below 0.70, the 10 % sample, drift over the latest 13 weeks") == []
+    assert misstated_policy_numbers("confidence below 0.70, the 10 % sample, drift over the latest 4 weeks") == []
     assert [line.split(":")[0] for line in misstated_policy_numbers(
         "an impact ratio below 0.75 is flagged; groups of fewer than 20 people get none")] == [
         "four-fifths line", "fairness minimum group"]
