@@ -7,7 +7,8 @@ from hr_pipeline.resources import Warehouse
 # Every table the page reads that another asset writes; the review tables come after the drift and ML assets.
 REPORT_DEPS = [dg.AssetKey(["marts", "weekly_review"]), dg.AssetKey(["marts", "quarterly_review"]),
                dg.AssetKey(["monitoring", "drift_metrics"]), dg.AssetKey(["quality", "dq_results"]),
-               dg.AssetKey(["ml", "review_queue"]), dg.AssetKey(["staging", "kpi_targets"])]
+               dg.AssetKey(["ml", "review_queue"]), dg.AssetKey(["staging", "kpi_targets"]),
+               dg.AssetKey(["monitoring", "fairness_audit"]), dg.AssetKey(["monitoring", "performance_estimates"])]
 
 
 @dg.asset(

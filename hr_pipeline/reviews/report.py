@@ -96,15 +96,10 @@ def rows_of(con: duckdb.DuckDBPyConnection, sql: str, params=None) -> list[dict]
 
 
 def period_columns(con: duckdb.DuckDBPyConnection, kind: Kind) -> tuple[str, str, str]:
-    """SQL for the period's end, its partial flag and the as-of date. Tables built before issue 11 lack
-    period_end, is_partial and as_of_date: those are derived the way the review models define them."""
-    columns = columns_of(con, kind.table)
-    if not columns:
+    """The review table's columns for the period's end, its partial flag and the as-of date."""
+    if not columns_of(con, kind.table):
         raise ReportError(f"no {kind.table} in the warehouse: run the pipeline first (hr-pipeline run)")
-    as_of = "as_of_date" if "as_of_date" in columns else "(SELECT as_of_date FROM intermediate.int_as_of)"
-    end = ("period_end" if "period_end" in columns
-           else f"CAST({kind.start} + INTERVAL 1 {kind.step} - INTERVAL 1 DAY AS DATE)")
-    return end, "is_partial" if "is_partial" in columns else f"{end} > {as_of}", as_of
+    return "period_end", "is_partial", "as_of_date"
 
 
 def period_rows(con: duckdb.DuckDBPyConnection, kind: Kind) -> list[Period]:
