@@ -17,9 +17,10 @@ from hr_pipeline.monitoring.assets import ALARMS, DRIFT_KEY
 
 def retrain_keys(model_name: str) -> list[dg.AssetKey]:
     """The model's training and scoring assets and the ML assets that read its scores (ml_assets is in
-    dependency order, so one pass finds them)."""
+    dependency order, so one pass finds them; specs of tables written elsewhere, like the registry's event log,
+    are not materialised)."""
     keys = set(model_assets[model_name].keys) | set(scores_assets[model_name].keys)
-    for asset in ml_assets:
+    for asset in (a for a in ml_assets if isinstance(a, dg.AssetsDefinition)):
         if any(dep in keys for deps in asset.asset_deps.values() for dep in deps):
             keys |= set(asset.keys)
     return sorted(keys, key=lambda k: k.to_user_string())
