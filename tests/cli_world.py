@@ -15,7 +15,7 @@ from conftest import AS_OF, TEST_SALT
 
 CLI = str(Path(sys.executable).parent / "hr-pipeline")
 COMPARED_SCHEMAS = ("raw", "staging", "intermediate", "marts")
-VOLATILE_COLUMNS = {"_loaded_at", "loaded_at", "quarantined_at", "run_id"}  # load times and run ids
+VOLATILE_COLUMNS = {"_loaded_at", "loaded_at", "quarantined_at", "audited_at", "run_id"}  # load, audit times; run ids
 
 
 @dataclass

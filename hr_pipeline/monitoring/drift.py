@@ -105,6 +105,18 @@ def compare(frames: Frames, numerical: list[str], categorical: list[str], policy
         return KindDrift(frames.kind, [FeatureDrift(c, reason, None, None, None) for c in columns], None, None,
                          reference_window, current_window, sampled, reason), None
 
+    # A feed that stopped (say time tracking) leaves a column without a value in a window: Evidently refuses
+    # it, so that column alone is not judged and the others are.
+    empty = {c: " and ".join(name for name, frame in (("reference", frames.reference), ("current", frames.current))
+                             if frame[c].isna().all()) for c in columns}
+    unjudged = [FeatureDrift(c, f"not judged: no values in the {where} window", None, None, None)
+                for c, where in empty.items() if where]
+    numerical, categorical = [c for c in numerical if not empty[c]], [c for c in categorical if not empty[c]]
+    columns = [*numerical, *categorical]
+    if not columns:
+        return KindDrift(frames.kind, unjudged, None, None, reference_window, current_window, sampled,
+                         "not judged: no column has values in both windows"), None
+
     from evidently import DataDefinition, Dataset, Report
     from evidently.presets import DataDriftPreset
 
@@ -125,8 +137,8 @@ def compare(frames: Frames, numerical: list[str], categorical: list[str], policy
                 for m in _metrics(output, VALUE_DRIFT)]
     counted = [f.drift_detected for f in features if f.feature not in policy.drift_alarm_ignores] or [False]
     share = sum(counted) / len(counted)
-    return KindDrift(frames.kind, features, share >= policy.drift_share, share, reference_window, current_window,
-                     sampled), snapshot
+    return KindDrift(frames.kind, features + unjudged, share >= policy.drift_share, share, reference_window,
+                     current_window, sampled), snapshot
 
 
 def _sample(frame: pd.DataFrame, max_rows: int, seed: int) -> pd.DataFrame:

@@ -96,6 +96,16 @@ def test_a_window_below_the_minimum_is_not_judged_and_says_why():
     assert all(f.drift_detected is None and f.method == drift.not_judged for f in drift.features)
 
 
+def test_a_column_without_values_in_a_window_alone_is_not_judged():
+    """A feed that stopped leaves its feature empty in the current window; the other columns are still judged."""
+    current = applications(400, seed=2, experience_shift=1.0).assign(grade_average=np.nan)
+    drift, _ = run(applications(5_000, seed=1), current)
+    verdicts = {f.feature: f for f in drift.features}
+    assert verdicts["grade_average"].method == "not judged: no values in the current window"
+    assert verdicts["grade_average"].drift_detected is None
+    assert verdicts["years_experience"].drift_detected is True and drift.drift is not None
+
+
 def test_large_windows_are_sampled_deterministically_and_the_report_says_so(tmp_path):
     policy = replace(POLICY, drift_max_rows=1_000)
     reference, current = applications(3_000, seed=1), applications(2_500, seed=2, experience_shift=1.0)
