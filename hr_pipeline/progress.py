@@ -28,8 +28,7 @@ PHASES = {
     "ml__review_queue": "routing",
     "ml__score_explanations": "scoring",
     "ml__attrition_high_risk": "scoring",
-    "monitoring__drift_metrics": "drift",
-    "monitoring__performance_estimates": "drift",
+    "ml__attrition_early_warnings": "scoring",
     "review_models": "reviews",
     "reviews__review_report": "review report",
     "warehouse__bi_exports": "exports",
@@ -48,6 +47,8 @@ def phase_of(step_key: str) -> str:
         return "models"
     if step_key.endswith("_scores"):
         return "scoring"
+    if step_key.startswith("monitoring__"):  # drift, estimated performance, the fairness audit and its check
+        return "monitoring"
     return PHASES.get(step_key, step_key.replace("__", "/"))
 
 

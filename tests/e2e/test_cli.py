@@ -17,7 +17,7 @@ from hr_pipeline.resources import LOCK_WAIT_ENV
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("cli_world")]
 
 PHASES = ("ingest ats", "ingest hris", "ingest timetracking", "dbt warehouse build", "quality gate", "models",
-          "scoring", "routing", "drift", "reviews", "exports", "docs")
+          "scoring", "routing", "monitoring", "reviews", "review report", "exports", "docs")
 
 
 @pytest.mark.parametrize("command", ["run", "docs"])
