@@ -63,8 +63,7 @@ def write_early_warnings(con, champion, policy: Policy) -> int:
     empty. Returns how many rows were kept."""
     import pandas as pd
 
-    from hr_pipeline.ml import registry
-    from hr_pipeline.ml.training import score
+    from hr_pipeline.ml.training import score_version
 
     con.execute(f"CREATE SCHEMA IF NOT EXISTS ml; CREATE OR REPLACE TABLE {EARLY_WARNINGS} ({EARLY_WARNINGS_COLUMNS})")
     if champion is None:
@@ -74,7 +73,7 @@ def write_early_warnings(con, champion, policy: Policy) -> int:
     rows = con.execute(spec.select(f"NOT left_in_month AND {spec.time_column} > ?"), [champion.train_end]).df()
     if not len(rows):
         return 0
-    rows = rows.assign(score=score(registry.load(champion)["pipeline"], rows))
+    rows = rows.assign(score=score_version(champion, rows))
     labels_until = (pd.Timestamp(champion.train_end) + pd.DateOffset(months=policy.attrition_horizon_months + 1)
                     - pd.Timedelta(days=1)).date()
     with con.cursor() as cur:

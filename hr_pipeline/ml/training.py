@@ -30,6 +30,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from threadpoolctl import threadpool_limits
 
+from hr_pipeline.ml import registry
 from hr_pipeline.ml.features import coerce_missing
 from hr_pipeline.ml.routing import build_profile
 from hr_pipeline.ml.spec import ModelSpec
@@ -259,6 +260,11 @@ def train(spec: ModelSpec, frame: pd.DataFrame, data_fingerprint: str, policy: P
 @one_thread
 def score(pipeline: Pipeline, frame: pd.DataFrame) -> np.ndarray:
     return pipeline.predict_proba(frame)[:, 1] if len(frame) else np.array([])
+
+
+def score_version(version: registry.ModelVersion, frame: pd.DataFrame) -> np.ndarray:
+    """A registered version's scores on `frame`: its checked artifact loaded, then `score`."""
+    return score(registry.load(version)["pipeline"], frame)
 
 
 @one_thread

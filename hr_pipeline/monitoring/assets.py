@@ -14,7 +14,6 @@ from hr_pipeline.settings import Policy
 DRIFT_KEY = dg.AssetKey(["monitoring", "drift_metrics"])
 ALARMS = "alarms"  # metadata: {model_name: champion version} of the models whose drift alarm fired this run
 POLICY = Policy()
-DRIFT_ROWS = 19
 
 
 @dg.asset(
@@ -77,12 +76,11 @@ def drift_metrics(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg
 def _insert(con: duckdb.DuckDBPyConnection, run_id: str, run_at: datetime, spec: ModelSpec, version: str, kinds,
             report) -> None:
     last = timedelta(days=1)  # windows end exclusive in code, on their last day in the table
-    con.executemany(
-        f"INSERT INTO monitoring.drift_metrics VALUES ({', '.join(['?'] * DRIFT_ROWS)})",
-        [(run_id, run_at, spec.name, version, k.kind, f.feature, f.method, f.score, f.threshold, f.drift_detected,
-          k.drift, k.reference.start, k.reference.end - last, k.reference.rows, k.current.start,
-          k.current.end - last, k.current.rows, k.sampled, str(report))
-         for k in kinds for f in k.features])
+    rows = [(run_id, run_at, spec.name, version, k.kind, f.feature, f.method, f.score, f.threshold, f.drift_detected,
+             k.drift, k.reference.start, k.reference.end - last, k.reference.rows, k.current.start,
+             k.current.end - last, k.current.rows, k.sampled, str(report))
+            for k in kinds for f in k.features]
+    con.executemany(f"INSERT INTO monitoring.drift_metrics VALUES ({', '.join(['?'] * len(rows[0]))})", rows)
 
 
 @dg.asset(

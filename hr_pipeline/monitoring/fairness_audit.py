@@ -39,13 +39,13 @@ DECIDED = f"""
 def champion_scores(con: duckdb.DuckDBPyConnection):
     """(champion, frame of application_id and its score) on every decided application; (None, None) without a
     champion. Scored as the registry's pipeline scores any row (`training.score`)."""
-    from hr_pipeline.ml.training import score
+    from hr_pipeline.ml.training import score_version
 
     champion = registry.serving(con, SPEC.name)[0]
     if champion is None:
         return None, None
     rows = con.execute(SPEC.select("NOT is_open")).df()
-    return champion, rows[["application_id"]].assign(score=score(registry.load(champion)["pipeline"], rows))
+    return champion, rows[["application_id"]].assign(score=score_version(champion, rows))
 
 
 def audit_sample(with_scores: bool) -> str:

@@ -46,14 +46,14 @@ def weekly_estimates(con: duckdb.DuckDBPyConnection, spec: ModelSpec, champion: 
     """One row per week after the champion's training window, up to `as_of`: the estimated AUC over the rows of
     the `policy.performance_window_weeks` to the week's end that will get a label, and the realised AUC over
     those whose label has matured (null below `policy.performance_min_rows` rows, or without both outcomes)."""
-    from hr_pipeline.ml.training import score
+    from hr_pipeline.ml.training import score_version
 
     time = spec.time_column
     train_end = pd.Timestamp(champion.train_end).normalize() + pd.Timedelta(days=1)
     rows = con.execute(spec.select(f"({spec.label_population}) AND {time} >= ? AND {time} < ?",
                                    (spec.label, f"({spec.labelled}) AS label_matured")),
                        [train_end, as_of + timedelta(days=1)]).df()
-    rows["score"] = score(registry.load(champion)["pipeline"], rows)
+    rows["score"] = score_version(champion, rows)
     rows["day"] = pd.to_datetime(rows[time]).dt.normalize()
     width = pd.Timedelta(weeks=policy.performance_window_weeks)
     first_monday = train_end + pd.Timedelta(days=(7 - train_end.weekday()) % 7)

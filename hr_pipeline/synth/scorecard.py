@@ -18,7 +18,7 @@ from sklearn.metrics import roc_auc_score
 
 from hr_pipeline.ml import registry
 from hr_pipeline.ml.spec import HIRE_SUCCESS
-from hr_pipeline.ml.training import score, train
+from hr_pipeline.ml.training import score, score_version, train
 from hr_pipeline.settings import Policy
 
 DRAW_SEED = 0
@@ -57,7 +57,7 @@ def rank_hire_success(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> Rankin
         return None
     rows = judged_applications(con, truth_dir, champion)
     outcome = np.random.default_rng(DRAW_SEED).random(len(rows)) < rows["p_success"]
-    scores = score(registry.load(champion)["pipeline"], rows)
+    scores = score_version(champion, rows)
     return Ranking(champion.version, len(rows), float(roc_auc_score(outcome, scores)),
                    float(roc_auc_score(outcome, rows["ai_score"])), float(roc_auc_score(outcome, rows["p_success"])),
                    float(scores.mean()), float(rows["p_success"].mean()))
