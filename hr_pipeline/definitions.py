@@ -6,7 +6,7 @@ import dagster as dg
 from hr_pipeline.ingest.assets import ingest_assets
 from hr_pipeline.ingest.pseudonymise import SALT_ENV
 from hr_pipeline.ingest.sensor import build_new_extract_sensor
-from hr_pipeline.ml.assets import ml_assets, ml_checks
+from hr_pipeline.ml.assets import EARLY_WARNINGS_KEY, ml_assets, ml_checks
 from hr_pipeline.monitoring.assets import monitoring_assets
 from hr_pipeline.monitoring.fairness_audit import fairness_audit, impact_ratios_above_four_fifths
 from hr_pipeline.monitoring.sensors import build_retrain_sensor
@@ -23,8 +23,10 @@ feedback_loop_job = dg.define_asset_job(
 ingest_job = dg.define_asset_job("ingest", selection=dg.AssetSelection.groups("ingest"),
                                  description="Load pending landing files into the raw layer.")
 quarterly_job = dg.define_asset_job(
-    "quarterly_deep_dive", selection=dg.AssetSelection.groups("monitoring", "reviews"),
-    description="Recompute drift and rebuild the review tables for the quarterly deep dive.")
+    "quarterly_deep_dive",
+    selection=dg.AssetSelection.groups("monitoring", "reviews") | dg.AssetSelection.assets(EARLY_WARNINGS_KEY),
+    description="Recompute drift, the fairness audit and the attrition model's early warnings, and rebuild the "
+                "review tables for the quarterly deep dive.")
 
 def build_defs(settings: Settings | None = None, salt: str | None = None) -> dg.Definitions:
     """The home and salt given, else read from the environment (`HR_PIPELINE_HOME`, `HR_PIPELINE_SALT`)

@@ -48,7 +48,11 @@ class Policy:
     high_risk_share: float = 0.10  # the riskiest share of active employees on the high-risk list
     early_warning_lead_days: int = 120  # a voluntary leaver counts as warned when on the list this long before
     # Monitoring
-    drift_window_weeks: int = 4  # the latest window each drift run compares with the champion's training window
+    drift_window_weeks: int = 4  # the latest window each drift run compares with the champion's reference
+    # The reference: the last this many months of what the champion was trained and judged on (training window
+    # and holdout); a year holds every season once, and is recent enough that the slow change of a workforce
+    # (tenure, promotion history) does not read as drift for a model whose labels mature months late.
+    drift_reference_months: int = 12
     drift_max_rows: int = 5_000  # a window above this many rows is compared on a random sample of this size
     drift_min_rows: int = 200  # data and prediction drift are not judged on a window of fewer rows
     drift_min_labels: int = 100  # target drift is not judged on fewer matured labels in a window

@@ -21,6 +21,7 @@ from hr_pipeline.resources import Warehouse
 from hr_pipeline.settings import Policy
 
 LOG_KEY = dg.AssetKey(["ml", "recommendation_log"])
+EARLY_WARNINGS_KEY = dg.AssetKey(["ml", "attrition_early_warnings"])
 EXPLANATIONS = "ml.score_explanations"
 
 # One row per scored row and run: the current run in <model>_scores, and for hire_success every run
@@ -396,7 +397,7 @@ def attrition_high_risk(context: dg.AssetExecutionContext, warehouse: Warehouse)
 
 
 @dg.asset(
-    key=["ml", "attrition_early_warnings"],
+    key=EARLY_WARNINGS_KEY,
     deps=[model_key(ATTRITION_RISK), table_key(ATTRITION_RISK)],
     group_name="ml",
     kinds={"duckdb"},

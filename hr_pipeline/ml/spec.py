@@ -45,8 +45,12 @@ class ModelSpec:
     unit: str  # what one row is, for descriptions
     selective_labels: str | None = None  # why labels exist for only part of the scored population
     label_population: str = "TRUE"  # SQL: the rows that get a label once it matures (what a realised metric covers)
+    # When a row is known to join the label population: estimated performance counts a row in the week of this
+    # column, so the newest weeks hold every row known to get a label. None: the time column.
+    population_time: str | None = None
     holdout_gap_months: int = 0  # labels looking this far ahead: training rows stop this long before the holdout
     recruiter_decisions: RecruiterDecisions | None = None  # learn from recruiters' decisions too
+    seasonal: bool = False  # features follow the calendar: drift compares the same calendar days of the reference
 
     @property
     def features(self) -> tuple[str, ...]:
@@ -79,6 +83,7 @@ HIRE_SUCCESS = ModelSpec(
     selective_labels="Outcomes exist only for hired applicants (selective labels): the model learns from hires "
                      "and scores every open application.",
     label_population="hired",
+    population_time="offer_accepted_at",  # a hire follows the screening decision by weeks
     recruiter_decisions=RecruiterDecisions(score="ai_score", recommendation="ai_recommendation",
                                            decision="human_decision", advance="advance", group="job_family",
                                            feature="what_recruiters_see"),
@@ -101,6 +106,8 @@ ATTRITION_RISK = ModelSpec(
     unit="employee and month of employment",
     # A row's label looks 6 months ahead: without the gap, training labels would see the holdout's exits.
     holdout_gap_months=Policy().attrition_horizon_months,
+    # Hours fall with the summer holidays and sick days rise in winter: July is compared with July.
+    seasonal=True,
 )
 
 MODELS = (HIRE_SUCCESS, ATTRITION_RISK)

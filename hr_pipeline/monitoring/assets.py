@@ -22,9 +22,11 @@ POLICY = Policy()
     group_name="monitoring",
     kinds={"evidently", "duckdb"},
     description="Per model (hire_success, attrition_risk), Evidently's drift of its champion: data drift of the "
-                "features and prediction drift of the scores on the rows of the champion's training window "
-                f"against those of the latest {POLICY.drift_window_weeks} weeks, and target drift of its matured "
-                f"labels (training window against the latest {POLICY.drift_window_weeks} weeks of matured labels). "
+                "features and prediction drift of the scores on the rows of the champion's reference (the last "
+                f"{POLICY.drift_reference_months} months of its training window and holdout; for a seasonal model "
+                f"only their rows on the current window's calendar days) against those of the latest "
+                f"{POLICY.drift_window_weeks} weeks, and target drift of its matured labels (reference against the "
+                f"latest {POLICY.drift_window_weeks} weeks of matured labels). "
                 "Per column method, score, threshold and verdict are appended here with both windows and their "
                 "sizes; one HTML report per model and run under <home>/reports/drift/. A kind is not judged on "
                 "too few rows (the row says so); the data kind's verdict is the model's drift alarm, which "
@@ -50,8 +52,9 @@ def drift_metrics(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg
             report = warehouse.reports_dir / "drift" / (
                 f"{spec.name}_{champion.version.removeprefix(spec.name + '-')}_"
                 f"{data.current.start:%Y-%m-%d}_{as_of:%Y-%m-%d}.html")
-            title = (f"Drift of {champion.version} ({spec.name}) for the run of {as_of:%Y-%m-%d}: reference is its "
-                     "training window, current the latest window. The data kind drifts (the model's alarm) when "
+            title = (f"Drift of {champion.version} ({spec.name}) for the run of {as_of:%Y-%m-%d}: reference is the "
+                     f"last {policy.drift_reference_months} months of its training window and holdout, current the "
+                     "latest window. The data kind drifts (the model's alarm) when "
                      f"at least {policy.drift_share:.0%} of its features drift"
                      + (f", not counting {', '.join(policy.drift_alarm_ignores)}" if policy.drift_alarm_ignores
                         else "") + ".")

@@ -1,8 +1,9 @@
 """Drift of a model's champion, three kinds, as Evidently judges them under the policy's rule.
 
-- data: the model's features on the rows of the latest window against those of the champion's training window;
+- data: the model's features on the rows of the latest window against those of the champion's reference (the last
+  `Policy.drift_reference_months` of what it was trained and judged on);
 - prediction: the champion's scores on the same two sets of rows;
-- target: the matured labels of the champion's training window against the latest window of matured labels.
+- target: the matured labels of the reference against the latest window of matured labels.
 
 A kind is judged only when both windows hold at least the policy's minimum rows (below it the row says why),
 and the data kind drifts when at least the policy's share of features drift: Evidently's small-sample defaults
@@ -54,6 +55,7 @@ class Window:
     start: date
     end: date  # exclusive
     rows: int  # before sampling
+    seasonal: bool = False  # only the rows on the current window's calendar days (`ModelSpec.seasonal`)
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,7 @@ class Frames:
     reference_window: tuple[date, date]
     current_window: tuple[date, date]
     min_rows: int
+    seasonal: bool = False  # the reference holds only the rows on the current window's calendar days
 
 
 def compare(frames: Frames, numerical: list[str], categorical: list[str], policy: Policy, seed: int = 0):
@@ -93,7 +96,7 @@ def compare(frames: Frames, numerical: list[str], categorical: list[str], policy
     Returns the `KindDrift` and Evidently's snapshot (None when not judged). Windows over
     `policy.drift_max_rows` are sampled with `seed`, so reruns give the same answer.
     """
-    reference_window = Window(*frames.reference_window, len(frames.reference))
+    reference_window = Window(*frames.reference_window, len(frames.reference), frames.seasonal)
     current_window = Window(*frames.current_window, len(frames.current))
     sampled = max(reference_window.rows, current_window.rows) > policy.drift_max_rows
     columns = [*numerical, *categorical]
@@ -153,25 +156,35 @@ def _day(value) -> date:
     return value.date() if isinstance(value, datetime) else value
 
 
-class ChampionWindows:
-    """The windows of each kind for a champion: the reference (its training window) read and scored once, the
-    current window per run date, so a weekly backtest reads the reference only once.
+def _months_before(day: date, months: int) -> date:
+    """The same day `months` calendar months earlier, or that month's last day when it is shorter."""
+    index = day.year * 12 + day.month - 1 - months
+    first = date(index // 12, index % 12 + 1, 1)
+    following = date((index + 1) // 12, (index + 1) % 12 + 1, 1)
+    return first + timedelta(days=min(day.day, (following - first).days) - 1)
 
-    Data and prediction: every row of the champion's training window against every row of the latest
-    `policy.drift_window_weeks`. Target: the matured labels of the training window against the latest
-    window of matured labels; labels mature long after the decision, so that window ends where the
-    newest matured label does, shifted back by as many days as the run date lies before `as_of` (what a
-    run on that date would have seen).
+
+class ChampionWindows:
+    """The windows of each kind for a champion: the reference read and scored once, the current window per run
+    date, so a weekly backtest reads the reference only once.
+
+    The reference is the last `policy.drift_reference_months` of the champion's training window and holdout
+    together: the newest data its version was built and judged on, every season once. Data and prediction:
+    every row of the reference against every row of the latest `policy.drift_window_weeks`. Target: the
+    matured labels of the reference against the latest window of matured labels; labels mature long after
+    the decision, so that window ends where the newest matured label does, shifted back by as many days as
+    the run date lies before `as_of` (what a run on that date would have seen).
     """
 
     def __init__(self, con: duckdb.DuckDBPyConnection, spec: ModelSpec, champion: registry.ModelVersion,
                  as_of: date, policy: Policy):
         self.con, self.spec, self.as_of, self.policy = con, spec, as_of, policy
         self.pipeline = registry.load(champion)["pipeline"]
-        self.train = (_day(champion.train_start), _day(champion.train_end) + timedelta(days=1))
+        end = _day(champion.holdout_end) + timedelta(days=1)
+        self.span = (max(_day(champion.train_start), _months_before(end, policy.drift_reference_months)), end)
         self.within = f"{spec.time_column} >= ? AND {spec.time_column} < ?"
-        self.reference = self._scored(self.train)
-        self.reference_labels = self._labels(self.train)
+        self.reference = self._scored(self.span)
+        self.reference_labels = self._labels(self.span)
         (newest,) = con.execute(f"SELECT max({spec.time_column}) FROM {spec.table} WHERE {spec.labelled}").fetchone()
         self.newest_label = _day(newest) + timedelta(days=1) if newest else None
 
@@ -194,12 +207,20 @@ class ChampionWindows:
         label_end = (self.newest_label or end) - (self.as_of - run_date)
         label_window = (label_end - days, label_end)
         rows = self._scored(current)
+        seasonal = self.spec.seasonal
+        reference = _same_days(self.reference, self.spec.time_column, current) if seasonal else self.reference
         return [
-            Frames("data", self.reference, rows, self.train, current, policy.drift_min_rows),
-            Frames("prediction", self.reference, rows, self.train, current, policy.drift_min_rows),
-            Frames("target", self.reference_labels, self._labels(label_window), self.train, label_window,
+            Frames("data", reference, rows, self.span, current, policy.drift_min_rows, seasonal),
+            Frames("prediction", reference, rows, self.span, current, policy.drift_min_rows, seasonal),
+            Frames("target", self.reference_labels, self._labels(label_window), self.span, label_window,
                    policy.drift_min_labels),
         ]
+
+
+def _same_days(frame: pd.DataFrame, column: str, window: tuple[date, date]) -> pd.DataFrame:
+    """The rows of `frame` dated on the calendar days (month and day, any year) of `window`."""
+    days = {(window[0] + timedelta(days=i)).strftime("%m-%d") for i in range((window[1] - window[0]).days)}
+    return frame[frame[column].dt.strftime("%m-%d").isin(days)]
 
 
 def columns_of(spec: ModelSpec, kind: str) -> tuple[list[str], list[str]]:
@@ -244,7 +265,9 @@ def weekly_backtest(con: duckdb.DuckDBPyConnection, spec: ModelSpec, run_dates: 
 
 
 def _describe_window(name: str, window: Window, max_rows: int, seed: int) -> str:
-    span = f"{window.start:%Y-%m-%d} to {window.end - timedelta(days=1):%Y-%m-%d}"
+    span = f"{window.start:%Y-%m-%d} to {window.end - timedelta(days=1):%Y-%m-%d}" + (
+        ", only its rows on the current window's calendar days (the model's features follow the season)"
+        if window.seasonal else "")
     if window.rows > max_rows:
         return f"{name} {span}: random sample of {max_rows:,} of {window.rows:,} rows (seed {seed})."
     return f"{name} {span}: all {window.rows:,} rows."

@@ -44,17 +44,18 @@ def realised_auc(labels: pd.Series, scores: pd.Series) -> float | None:
 def weekly_estimates(con: duckdb.DuckDBPyConnection, spec: ModelSpec, champion: registry.ModelVersion,
                      as_of: date, policy: Policy) -> pd.DataFrame:
     """One row per week after the champion's training window, up to `as_of`: the estimated AUC over the rows of
-    the `policy.performance_window_weeks` to the week's end that will get a label, and the realised AUC over
-    those whose label has matured (null below `policy.performance_min_rows` rows, or without both outcomes)."""
+    the `policy.performance_window_weeks` to the week's end that will get a label, each counted in the week it
+    joined the label population (`spec.population_time`), and the realised AUC over those whose label has
+    matured (null below `policy.performance_min_rows` rows, or without both outcomes)."""
     from hr_pipeline.ml.training import score_version
 
-    time = spec.time_column
+    time, joined = spec.time_column, spec.population_time or spec.time_column
     train_end = pd.Timestamp(champion.train_end).normalize() + pd.Timedelta(days=1)
-    rows = con.execute(spec.select(f"({spec.label_population}) AND {time} >= ? AND {time} < ?",
-                                   (spec.label, f"({spec.labelled}) AS label_matured")),
+    rows = con.execute(spec.select(f"({spec.label_population}) AND {time} >= ? AND {joined} < ?",
+                                   (spec.label, joined, f"({spec.labelled}) AS label_matured")),
                        [train_end, as_of + timedelta(days=1)]).df()
     rows["score"] = score_version(champion, rows)
-    rows["day"] = pd.to_datetime(rows[time]).dt.normalize()
+    rows["day"] = pd.to_datetime(rows[joined]).dt.normalize()
     width = pd.Timedelta(weeks=policy.performance_window_weeks)
     first_monday = train_end + pd.Timedelta(days=(7 - train_end.weekday()) % 7)
     out = []

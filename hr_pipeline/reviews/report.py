@@ -341,7 +341,7 @@ def model_section(con: duckdb.DuckDBPyConnection, period: Period, page: Page) ->
                r.holdout_auc, r.holdout_brier, coalesce(a.alias, 'retired or never served') AS alias
         FROM ml.model_registry AS r
         LEFT JOIN ml.model_aliases AS a ON a.model_name = r.model_name AND a.version = r.version
-        ORDER BY r.model_name, r.trained_at""")
+        ORDER BY r.model_name, r.train_end, r.trained_at""")
     if not versions:
         return section("models", "Model versions", intro,
                        empty("no model version registered yet: too few matured labels to train on"))
@@ -350,12 +350,14 @@ def model_section(con: duckdb.DuckDBPyConnection, period: Period, page: Page) ->
     for model in dict.fromkeys(v["model_name"] for v in versions):
         mine = [v for v in versions if v["model_name"] == model]
         fig.add_trace(go.Scatter(
-            name=model, x=[v["trained_at"] for v in mine], y=[v["holdout_auc"] for v in mine], mode="lines+markers",
+            name=model, x=[v["train_end"] for v in mine], y=[v["holdout_auc"] for v in mine], mode="lines+markers",
             marker={"size": 12, "symbol": [symbols.get(v["alias"], "circle") for v in mine]},
-            text=[f"{v['version']} ({v['alias']}), {v['algorithm']}, {v['n_train']} training rows" for v in mine],
+            text=[f"{v['version']} ({v['alias']}), {v['algorithm']}, {v['n_train']} training rows, trained "
+                  f"{v['trained_at']:%Y-%m-%d %H:%M}" for v in mine],
             hovertemplate="%{text}<br>AUC %{y:.3f}<extra></extra>"))
     fig.update_layout(height=320, title={"text": "Holdout ROC AUC of each version (star: champion, diamond: "
-                                                 "challenger)", "font": {"size": 14}}, yaxis_title="holdout AUC")
+                                                 "challenger)", "font": {"size": 14}}, yaxis_title="holdout AUC",
+                      xaxis_title="end of its training window (what the version learned from)")
     body = page.figure(fig) + table(
         ["model", "version", "alias", "trained", "training window", "rows", "algorithm", "holdout AUC", "Brier"],
         [[v["model_name"], v["version"], v["alias"], v["trained_at"],
@@ -410,6 +412,7 @@ def drift_section(con: duckdb.DuckDBPyConnection, period: Period, page: Page, re
                        empty("no drift run yet (monitoring.drift_metrics is empty): drift is measured once a model "
                              "has a champion and both windows have rows"))
     parts = []
+    sampled = f"; a window over {fmt(Policy().drift_max_rows, 'count')} rows is compared on a random sample of as many"
     for (model, kind) in dict.fromkeys((r["model_name"], r["drift_kind"]) for r in rows):
         mine = [r for r in rows if r["model_name"] == model and r["drift_kind"] == kind]
         first, scored = mine[0], [r for r in mine if not _missing(r["score"])]
@@ -420,7 +423,7 @@ def drift_section(con: duckdb.DuckDBPyConnection, period: Period, page: Page, re
                 f"{html.escape(kind)} drift: reference {first['reference_start']} to {first['reference_end']} "
                 f"({fmt(first['reference_rows'], 'count')} rows) against {first['current_start']} to "
                 f"{first['current_end']} ({fmt(first['current_rows'], 'count')} rows"
-                f"{', sampled' if first['sampled'] else ''}); run {fmt(first['run_at'])}.{link}</p>")
+                f"{sampled if first['sampled'] else ''}); run {fmt(first['run_at'])}.{link}</p>")
         if scored:
             part += page.figure(drift_figure(model, kind, scored))
         part += "".join(empty(f"{r['feature']}: {r['method']}") for r in mine if _missing(r["score"]))

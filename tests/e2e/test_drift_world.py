@@ -4,12 +4,13 @@ performance estimates."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
-from conftest import DEMO_DRIFT_AT
+from conftest import AS_OF, DEMO_DRIFT_AT
 
-from hr_pipeline.ml.spec import HIRE_SUCCESS, MODELS
+from hr_pipeline.ml.spec import ATTRITION_RISK, HIRE_SUCCESS, MODELS
 from hr_pipeline.monitoring.drift import KINDS, summarise, weekly_backtest
 from hr_pipeline.settings import Policy
 
@@ -31,6 +32,23 @@ def test_the_alarm_fires_within_four_weeks_after_the_planted_event_and_not_befor
     (data,) = [k for k in first.kinds if k.kind == "data"]
     drifted = {f.feature for f in data.features if f.drift_detected} - set(POLICY.drift_alarm_ignores)
     assert drifted <= {"years_experience", "international_experience", "source_channel"} and len(drifted) >= 2
+
+
+def test_attrition_risk_never_alarms_in_a_world_whose_workforce_does_not_drift(default_run):
+    """Ground truth: the planted event changes who applies, not the employees (world.json's drift changes), so
+    every alarm of attrition_risk would be false: over a year of runs, holidays and winter included, there is none,
+    because its reference holds the same calendar days (July against July)."""
+    runs = [AS_OF - timedelta(weeks=k) for k in range(0, 52, 3)]
+    event = json.loads((default_run.home / "ground_truth" / "world.json").read_text(encoding="utf-8"))["drift_event"]
+    assert set(event) == {"at", "applicant_mix", "relation_change"}  # who applies, what predicts a hire's success
+    assert not event["relation_change"]["effect"].startswith("burnout")
+    with default_run.connect() as con:
+        verdicts = weekly_backtest(con, ATTRITION_RISK, runs)
+    judged = [v for v in verdicts if any(k.drift is not None for k in v.kinds if k.kind == "data")]
+    assert len(judged) >= len(runs) - 2 and not any(v.alarm for v in verdicts)
+    july = next(v for v in judged if v.run_date.month == 7 and v.run_date.day >= 7)
+    (data,) = [k for k in july.kinds if k.kind == "data"]
+    assert data.reference.seasonal and data.reference.rows < data.current.rows * 2  # one July, not a year
 
 
 def test_each_model_s_run_writes_every_kind_with_its_windows_and_one_report(default_run):
@@ -69,5 +87,8 @@ def test_performance_is_estimated_per_week_and_compared_once_labels_mature(defau
     assert (compared["matured_rows"] >= POLICY.performance_min_rows).all()
     recent = estimates[estimates["matured_rows"] == 0]  # outcomes not matured: the estimate is all there is
     assert recent["estimated"].notna().any() and recent["realised"].isna().all()
+    # the newest week, the one the estimate exists for, is estimated for every model (hires counted when accepted)
+    newest = estimates[estimates["window_end"] == estimates["window_end"].max()]
+    assert set(newest.dropna(subset=["estimated"])["model_name"]) == {spec.name for spec in MODELS}
     attrition = compared[compared["model_name"] == "attrition_risk"]
     assert len(attrition) >= 20 and attrition["estimation_error"].abs().median() < 0.1

@@ -25,8 +25,8 @@ def test_the_run_writes_the_week_and_quarter_reports_drawn_from_the_warehouse(de
             WHERE model_name = 'hire_success' AND drift_kind = 'data'
               AND run_id = (SELECT arg_max(run_id, run_at) FROM monitoring.drift_metrics
                             WHERE model_name = 'hire_success')""").fetchall())
-        aucs = dict(con.execute("SELECT model_name, list(holdout_auc ORDER BY trained_at) FROM ml.model_registry "
-                                "GROUP BY ALL").fetchall())
+        aucs = dict(con.execute("SELECT model_name, list(holdout_auc ORDER BY train_end, trained_at) "
+                                "FROM ml.model_registry GROUP BY ALL").fetchall())
     assert not week.partial and not quarter.partial
     reports = default_run.home / "reports"
     for period in (week, quarter):

@@ -34,6 +34,8 @@ def build_warehouse(home: Path, matured: int, open_apps: int = 30) -> None:
                    CASE WHEN i < {matured} THEN (i * 7 % 13) + (i % 3) * 2 >= 9 END AS hire_success,
                    CASE WHEN i < {matured} THEN TIMESTAMP '2024-01-01' + to_days(CAST(i * 500 / {matured} AS INTEGER))
                    END AS decided_at,
+                   CASE WHEN i < {matured} THEN TIMESTAMP '2024-02-01' + to_days(CAST(i * 500 / {matured} AS INTEGER))
+                   END AS offer_accepted_at,
                    TIMESTAMP '2024-01-01' + to_days(CAST(i * 500 / ({matured} + {open_apps}) AS INTEGER)) AS applied_at,
                    CAST(i * 7 % 13 AS DOUBLE) AS years_experience, 2.5 + i % 3 * 0.5 AS grade_average,
                    i % 5 + 1 AS n_skills, i % 3 AS n_soft_skills, ['bachelor', 'master'][i % 2 + 1] AS education,

@@ -95,6 +95,7 @@ POLICY_MENTIONS = [
     ("evaluation window", r"evaluation window[^.]{0,30}?(\d+)\s*weeks", POLICY.evaluation_window_weeks),
     ("drift window", r"latest (\d+) weeks", POLICY.drift_window_weeks),
     ("drift share", r"(\d+(?:\.\d+)?)\s*% of (?:its|the model's) features", POLICY.drift_share * 100),
+    ("drift reference", r"last (\d+) months \(`drift_reference_months`\)", POLICY.drift_reference_months),
     ("drift minimum rows", r"not judged[^.]{0,40}?fewer than (\d+) rows", POLICY.drift_min_rows),
     ("maturity grace", r"grace[^.]{0,30}?(\d+)\s*days", POLICY.maturity_grace_days),
     ("attrition horizon", r"exit (?:in|within) the next (\d+) months", POLICY.attrition_horizon_months),
