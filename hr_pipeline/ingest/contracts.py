@@ -414,6 +414,7 @@ CONTRACTS: tuple[Contract, ...] = (
 )
 
 CONTRACTS_BY_TABLE = {c.table: c for c in CONTRACTS}
+SYSTEMS = tuple(DIALECTS)
 
 # Routing reasons in precedence order (`hr_pipeline.ml.routing.PRIORITY`, tested to agree).
 ROUTING_REASONS = ("new_job_family", "out_of_distribution", "low_confidence", "random_sample")
@@ -442,7 +443,6 @@ ATS_RECOMMENDATIONS = Outbound(
     "recruiter's queue.",
 )
 OUTBOUND: tuple[Outbound, ...] = (ATS_RECOMMENDATIONS,)
-SYSTEMS = tuple(DIALECTS)
 
 # How far an extract folder's date may lie after today, and a timestamp after its folder's date
 # (clocks and time zones of the source systems differ); anything later is refused or quarantined.

@@ -12,7 +12,7 @@ from hr_pipeline.ml.assets import EXPLANATIONS, LOG_KEY, as_of_date
 from hr_pipeline.ml.spec import HIRE_SUCCESS
 from hr_pipeline.resources import Warehouse
 
-COPY_FORMAT = {"jsonl": "json", "parquet": "parquet"}  # a dialect's file format as DuckDB's COPY names it
+COPY_FORMAT = {"jsonl": "json"}  # the ATS dialect's file format as DuckDB's COPY names it
 # Contract columns not named as in the recommendation log (`scored`) joined to the grouped explanations (`explained`).
 SOURCES = {"routing_reasons": "scored.reasons", "top_factors": "coalesce(explained.top_factors, [])"}
 
