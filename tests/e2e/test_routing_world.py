@@ -190,9 +190,10 @@ def test_queue_rows_resolve_when_the_recruiters_decisions_arrive(routed):
 def test_the_ats_outbox_holds_the_newest_runs_recommendations_in_the_as_of_dates_folder(routed):
     with routed.second.connect() as con:
         as_of = as_of_date(con)
-        newest = con.execute("""SELECT application_id, routed_to_human, is_open FROM ml.recommendation_log
-                                JOIN marts.fct_decision_outcomes USING (application_id)
-                                WHERE run_id = ? ORDER BY application_id""", [routed.second.result.run_id]).fetchall()
+        newest = con.execute("""SELECT l.application_id, l.routed_to_human, d.is_open FROM ml.recommendation_log l
+                                JOIN marts.fct_decision_outcomes d USING (application_id)
+                                WHERE l.run_id = ? ORDER BY l.application_id""",
+                             [routed.second.result.run_id]).fetchall()
     path = ATS_RECOMMENDATIONS.path(Settings.from_env(routed.second.home).outbox_dir, as_of)
     sent = records(path)
     print(f"\n{len(sent)} recommendations in {path}, {sum(r['routed_to_human'] for r in sent)} routed")
