@@ -10,6 +10,7 @@ from hr_pipeline.ml.assets import EARLY_WARNINGS_KEY, ml_assets, ml_checks
 from hr_pipeline.monitoring.assets import monitoring_assets
 from hr_pipeline.monitoring.fairness_audit import fairness_audit, impact_ratios_above_four_fifths
 from hr_pipeline.monitoring.sensors import build_retrain_sensor
+from hr_pipeline.outbox.assets import ats_recommendations
 from hr_pipeline.quality.checks import dq_results, suite_checks
 from hr_pipeline.resources import Pseudonymiser, Warehouse
 from hr_pipeline.reviews.assets import review_report
@@ -19,7 +20,7 @@ from hr_pipeline.warehouse.exports import bi_exports
 
 feedback_loop_job = dg.define_asset_job(
     "feedback_loop", selection=dg.AssetSelection.all(),
-    description="Everything: ingest, warehouse, quality gate, models, drift and reviews.")
+    description="Everything: ingest, warehouse, quality gate, models, drift, reviews and the outbox.")
 ingest_job = dg.define_asset_job("ingest", selection=dg.AssetSelection.groups("ingest"),
                                  description="Load pending landing files into the raw layer.")
 quarterly_job = dg.define_asset_job(
@@ -33,7 +34,7 @@ def build_defs(settings: Settings | None = None, salt: str | None = None) -> dg.
     at call time, so the CLI or a test can point a fresh Definitions at its own home."""
     return dg.Definitions(
         assets=[*ingest_assets, warehouse_models, review_models, dbt_docs, bi_exports, *ml_assets, *monitoring_assets,
-                fairness_audit, dq_results, review_report],
+                fairness_audit, dq_results, review_report, ats_recommendations],
         asset_checks=[*suite_checks, *ml_checks, impact_ratios_above_four_fifths],
         jobs=[feedback_loop_job, ingest_job, quarterly_job],
         schedules=[

@@ -32,6 +32,7 @@ PHASES = {
     "review_models": "reviews",
     "reviews__review_report": "review report",
     "warehouse__bi_exports": "exports",
+    "outbox__ats_recommendations": "outbox",
     "warehouse__dbt_docs": "docs",
 }
 DBT_PHASES = (PHASES["warehouse_models"], PHASES["review_models"])

@@ -94,6 +94,10 @@ class Warehouse(dg.ConfigurableResource):
     def models_dir(self) -> Path:
         return self.settings.models_dir
 
+    @property
+    def outbox_dir(self) -> Path:
+        return self.settings.outbox_dir
+
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         """A run starts: close an existing home to everybody but its owner."""
         owner_only(self.home_dir)

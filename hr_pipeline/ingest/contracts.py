@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -58,20 +59,11 @@ class Column:
         return self.path or self.name
 
 
-@dataclass(frozen=True)
-class Contract:
+class SystemFile:
+    """A file in one source system's dialect, named after its entity: inbound or outbound alike."""
+
     system: str
     entity: str
-    key: str
-    updated_at: str
-    columns: tuple[Column, ...]
-    description: str = ""
-    critical: tuple[str, ...] = field(default=())  # attributes the quality gate holds to 95 % completeness
-
-    @property
-    def table(self) -> str:
-        """Table name inside the `raw` (and, for protected attributes, `protected`) schema."""
-        return f"{self.system}_{self.entity}"
 
     @property
     def dialect(self) -> Dialect:
@@ -84,6 +76,22 @@ class Contract:
     @property
     def file_name(self) -> str:
         return f"{self.entity}.{self.file_format}"
+
+
+@dataclass(frozen=True)
+class Contract(SystemFile):
+    system: str
+    entity: str
+    key: str
+    updated_at: str
+    columns: tuple[Column, ...]
+    description: str = ""
+    critical: tuple[str, ...] = field(default=())  # attributes the quality gate holds to 95 % completeness
+
+    @property
+    def table(self) -> str:
+        """Table name inside the `raw` (and, for protected attributes, `protected`) schema."""
+        return f"{self.system}_{self.entity}"
 
     @property
     def personal_columns(self) -> tuple[str, ...]:
@@ -105,6 +113,22 @@ class Contract:
     def identifier(self, column: Column) -> bool:
         """The key or a reference to another record's key: matched exactly, never scrubbed."""
         return column.name == self.key or column.name.endswith("_id")
+
+
+@dataclass(frozen=True)
+class Outbound(SystemFile):
+    """A file the pipeline hands a source system after each run, in that system's dialect: never ingested."""
+
+    system: str
+    entity: str
+    key: str
+    columns: tuple[Column, ...]
+    description: str
+    reader: str  # who reads it, and what for
+
+    def path(self, outbox: Path, as_of: date) -> Path:
+        """`<outbox>/<system>/<YYYY-MM-DD>/<file>`: one folder per as-of date, as the landing zone has."""
+        return outbox / self.system / as_of.isoformat() / self.file_name
 
 
 def _c(name: str, type_: str = "VARCHAR", description: str = "", **kw) -> Column:
@@ -392,6 +416,34 @@ CONTRACTS: tuple[Contract, ...] = (
 CONTRACTS_BY_TABLE = {c.table: c for c in CONTRACTS}
 SYSTEMS = tuple(DIALECTS)
 
+# Routing reasons in precedence order (`hr_pipeline.ml.routing.PRIORITY`, tested to agree).
+ROUTING_REASONS = ("new_job_family", "out_of_distribution", "low_confidence", "random_sample")
+
+ATS_RECOMMENDATIONS = Outbound(
+    "ats", "recommendations", "application_id",
+    (
+        _c("application_id", description="The open application scored (the ATS's identifier).", nullable=False),
+        _c("model_version", description="Version of the pipeline's hire_success model that scored it.",
+           nullable=False),
+        _c("arm", description="Whether the champion or the challenger on trial scored it.",
+           allowed=("champion", "challenger"), nullable=False),
+        _c("score", "DOUBLE", "The probability that the hire succeeds (`docs/models.md`), 0 to 1."),
+        _c("confidence", "DOUBLE", "How sure the model's ensemble is of its recommendation, 0.5 to 1."),
+        _c("recommendation", description="What the model recommends.", allowed=("advance", "reject")),
+        _c("routed_to_human", "BOOLEAN", "A person must decide: the AI's recommendation alone does not."),
+        _c("routing_reasons", "VARCHAR[]", "Every reason it goes to a person, in precedence order; empty when "
+                                           "it does not.", allowed=ROUTING_REASONS),
+        _c("top_factors", "STRUCT(feature VARCHAR, direction VARCHAR, text VARCHAR)[]",
+           "The features that moved the score most, largest first: the feature, whether it `raises` or "
+           "`lowers` the estimate, and the sentence a recruiter reads."),
+    ),
+    "The pipeline's recommendation for each open application it scored in its newest run, with who must decide "
+    "and why.",
+    "the ATS, which shows the recommendation and its factors beside the application and puts the routed ones in a "
+    "recruiter's queue.",
+)
+OUTBOUND: tuple[Outbound, ...] = (ATS_RECOMMENDATIONS,)
+
 # How far an extract folder's date may lie after today, and a timestamp after its folder's date
 # (clocks and time zones of the source systems differ); anything later is refused or quarantined.
 DATE_TOLERANCE = timedelta(days=1)
@@ -504,4 +556,22 @@ def render_markdown() -> str:
                                            ("protected", c.protected), ("scrubbed", c.free_text)) if on]
             lines.append(f"| `{c.name}` | {c.type} | `{c.source_path}` | {', '.join(flags)} | "
                          f"{', '.join(c.allowed)} | {c.description} |")
+    lines += [
+        "",
+        "## Outbound extracts",
+        "",
+        "What the pipeline hands back to a source system after each run: one folder per as-of date,",
+        "`outbox/<system>/<YYYY-MM-DD>/` under the home, named by by the warehouse's as-of date (its newest extract),",
+        "holding one file per entity in the system's dialect (above). A file is written under a hidden temporary",
+        "name and renamed, so a reader never sees part of one; a rerun for the same date replaces it. No names,",
+        "e-mail addresses or protected attributes. Nothing here is ingested.",
+    ]
+    for out in OUTBOUND:
+        lines += ["", f"## {out.system}.{out.entity} (outbound)", "",
+                  f"{out.description} File `outbox/{out.system}/<YYYY-MM-DD>/{out.file_name}`, one row per "
+                  f"`{out.key}`. Read by {out.reader}",
+                  "", "| column | type | flags | allowed values | description |", "|---|---|---|---|---|"]
+        for c in out.columns:
+            flags = [flag for flag, on in (("key", c.name == out.key), ("not null", not c.nullable)) if on]
+            lines.append(f"| `{c.name}` | {c.type} | {', '.join(flags)} | {', '.join(c.allowed)} | {c.description} |")
     return "\n".join(lines) + "\n"

@@ -15,12 +15,13 @@ import pandas as pd
 import pytest
 from conftest import PipelineRun, materialise, small_world
 
+from hr_pipeline.ingest.contracts import ATS_RECOMMENDATIONS
 from hr_pipeline.ml import registry
 from hr_pipeline.ml.assets import as_of_date, route_scored, score_rows
 from hr_pipeline.ml.queue import FOLLOWED_VENDOR, QUEUE
 from hr_pipeline.ml.routing import PRIORITY, RANDOM_SAMPLE_SALT, stable_draw
 from hr_pipeline.ml.spec import HIRE_SUCCESS
-from hr_pipeline.settings import Policy
+from hr_pipeline.settings import Policy, Settings
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("routing_world")]
 
@@ -184,6 +185,22 @@ def test_queue_rows_resolve_when_the_recruiters_decisions_arrive(routed):
     expected = truth["reason_code"].where(truth["overrides_ai"].astype(bool), FOLLOWED_VENDOR)
     assert (resolved.loc[~agreed, "override_reason"] == expected[~agreed]).all()
     assert resolved.loc[agreed, "override_reason"].isna().all()
+
+
+def test_the_ats_outbox_holds_the_newest_runs_recommendations_in_the_as_of_dates_folder(routed):
+    with routed.second.connect() as con:
+        as_of = as_of_date(con)
+        newest = con.execute("""SELECT l.application_id, l.routed_to_human, d.is_open FROM ml.recommendation_log l
+                                JOIN marts.fct_decision_outcomes d USING (application_id)
+                                WHERE l.run_id = ? ORDER BY l.application_id""",
+                             [routed.second.result.run_id]).fetchall()
+    path = ATS_RECOMMENDATIONS.path(Settings.from_env(routed.second.home).outbox_dir, as_of)
+    sent = records(path)
+    print(f"\n{len(sent)} recommendations in {path}, {sum(r['routed_to_human'] for r in sent)} routed")
+    assert newest and all(is_open for *_, is_open in newest)
+    assert [(r["application_id"], r["routed_to_human"]) for r in sent] == [row[:2] for row in newest]
+    assert all(bool(r["routing_reasons"]) == r["routed_to_human"] and r["top_factors"] for r in sent)
+    assert [folder.name for folder in sorted(path.parent.parent.iterdir())][-1] == as_of.isoformat()
 
 
 def test_the_pipeline_samples_by_a_stable_draw_of_the_application(routed):

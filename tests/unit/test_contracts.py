@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hr_pipeline.ingest.contracts import CONTRACTS, render_markdown
+from hr_pipeline.ingest.contracts import ATS_RECOMMENDATIONS, CONTRACTS, OUTBOUND, render_markdown
+from hr_pipeline.ml.registry import CHALLENGER, CHAMPION
+from hr_pipeline.ml.routing import PRIORITY
 from hr_pipeline.warehouse.sources import render_raw_sources
 
 DOC = Path(__file__).parents[2] / "docs" / "extract-contract.md"
@@ -25,3 +27,10 @@ def test_dbt_raw_source_is_rendered_from_the_contract():
     path = Path(__file__).parents[2] / "dbt_project" / "models" / "raw_sources.yml"
     assert path.read_text(encoding="utf-8") == render_raw_sources(), \
         "run: hr-pipeline contract --dbt-sources > dbt_project/models/raw_sources.yml"
+
+
+def test_the_outbound_recommendations_speak_the_pipelines_vocabulary_and_name_no_inbound_entity():
+    allowed = {c.name: c.allowed for c in ATS_RECOMMENDATIONS.columns}
+    assert allowed["routing_reasons"] == tuple(PRIORITY)
+    assert allowed["arm"] == (CHAMPION, CHALLENGER)
+    assert not {(o.system, o.entity) for o in OUTBOUND} & {(c.system, c.entity) for c in CONTRACTS}
