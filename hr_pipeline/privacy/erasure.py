@@ -121,10 +121,10 @@ class ErasureReport:
 
 
 def erase_person(con: duckdb.DuckDBPyConnection, home: Path, person_key: str, salt: str) -> ErasureReport:
-    """Remove the person with `person_key` from the warehouse, `<home>/exports` and `<home>/reports`,
+    """Remove the person with `person_key` from the warehouse, `<home>/exports`, `<home>/outbox` and `<home>/reports`,
     and keep keyed hashes of their ids so that a re-sent extract does not bring them back; all in one
     transaction (the files are rewritten before it commits, while their ids are still known)."""
-    from hr_pipeline.privacy.files import rewrite_exports, scrub_reports
+    from hr_pipeline.privacy.files import drop_outbox_lines, rewrite_exports, scrub_reports
 
     register_person_key(con, salt)
     ensure_audit_tables(con)
@@ -138,6 +138,7 @@ def erase_person(con: duckdb.DuckDBPyConnection, home: Path, person_key: str, sa
         settings = Settings(home=home)
         removals += rewrite_exports(con, settings.exports_dir, values)
         removals += scrub_reports(settings.reports_dir, values, home)
+        removals += drop_outbox_lines(settings.outbox_dir, values, home)
         con.execute(f"INSERT INTO {ERASED_IDS_TABLE} SELECT person_key(id), now() FROM _erased")
         (subject,) = con.execute("SELECT person_key(?)", [person_key]).fetchone()
         erasure_id = record(con, "erase", subject, removals)

@@ -1,7 +1,9 @@
-"""Erasure outside the warehouse: the BI exports and the reports under the home.
+"""Erasure outside the warehouse: the BI exports, the outbox and the reports under the home.
 
 The exports are copies of warehouse tables, so they are written again from the cleaned tables; an
-export file whose table is gone is deleted if it still holds the person. Reports (the drift HTML,
+export file whose table is gone is deleted if it still holds the person. The outbox's files hold one
+recommendation per line, and the lines of the person's applications are dropped: the ATS gets nothing
+about them. Reports (the drift HTML,
 the Great Expectations Data Docs and stores, whose failed-expectation samples can list ids) are
 text: each value is replaced by `[erased]` where it occurs; a file that is not text is deleted (the
 next run writes it again).
@@ -61,4 +63,17 @@ def scrub_reports(reports: Path, values: list[str], home: Path) -> list[Removal]
             continue
         path.write_bytes(regex.sub(ERASED.encode(), content))
         removals.append(Removal(str(path.relative_to(home)), 0, 1))
+    return removals
+
+
+def drop_outbox_lines(outbox: Path, values: list[str], home: Path) -> list[Removal]:
+    """Drop every line of an outbox file that holds a value (one line is one application's recommendation)."""
+    regex = re.compile(pattern(values))
+    removals = []
+    for path in sorted(p for p in outbox.rglob("*") if p.is_file()) if outbox.is_dir() else []:
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        kept = [line for line in lines if not regex.search(line)]
+        if len(kept) < len(lines):
+            path.write_text("".join(kept), encoding="utf-8")
+            removals.append(Removal(str(path.relative_to(home)), len(lines) - len(kept)))
     return removals

@@ -114,6 +114,9 @@ def home(tmp_path) -> Path:
     (tmp_path / "reports/data_docs/fct_hires.html").write_text("<td>A0001</td><td>A00011</td><td>ok</td>")
     (tmp_path / "reports/model.bin").write_bytes(b"\xff\xfe C0001 \x00")
     (tmp_path / "reports/unrelated.html").write_text("<td>A00011</td>")
+    (tmp_path / "outbox/ats/2026-11-16").mkdir(parents=True)
+    (tmp_path / "outbox/ats/2026-11-16/recommendations.jsonl").write_text(
+        '{"application_id":"A0001","score":0.7}\n{"application_id":"A00011","score":0.4}\n')
     return tmp_path
 
 
@@ -158,6 +161,10 @@ def test_erase_removes_the_person_everything_only_theirs_and_nothing_else(home):
     assert (home / "reports/data_docs/fct_hires.html").read_text() == "<td>[erased]</td><td>A00011</td><td>ok</td>"
     assert not (home / "reports/model.bin").exists()
     assert (home / "reports/unrelated.html").read_text() == "<td>A00011</td>"
+    # the ATS gets no recommendation for the person's application any more; the others' stay as they were
+    assert (home / "outbox/ats/2026-11-16/recommendations.jsonl").read_text() == (
+        '{"application_id":"A00011","score":0.4}\n')
+    assert counts["outbox/ats/2026-11-16/recommendations.jsonl"] == 1
 
 
 def test_compacting_leaves_no_erased_bytes_in_the_file(home):
