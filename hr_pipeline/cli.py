@@ -244,7 +244,7 @@ def where_to_look(settings: Settings) -> list[str]:
         f"dbt docs      {settings.dbt_docs_dir / 'index.html'}  (serve: hr-pipeline docs --home {home})",
         f"BI exports    {settings.exports_dir}  (every mart as Parquet)",
         f"drift reports {reports_dir / 'drift'}  (one page per model and run)",
-        f"ATS outbox    {settings.outbox_dir / 'ats'}  (the latest recommendations for open applications, per as-of date)",
+        f"ATS outbox    {settings.outbox_dir / 'ats'}  (recommendations for open applications, per as-of date)",
         f"data quality  {reports_dir / 'data_docs' / 'index.html'}  (Great Expectations Data Docs, online only; "
         "offline and with the history: the review report's Data quality section)",
         "review tables marts.weekly_review, marts.quarterly_review (and ml.review_queue) in the warehouse",
