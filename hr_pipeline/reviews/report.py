@@ -432,13 +432,16 @@ def drift_section(con: duckdb.DuckDBPyConnection, period: Period, page: Page, re
 
 
 def fairness_rows(con: duckdb.DuckDBPyConnection, period: Period) -> list[dict]:
-    """The latest audit run's rows for the latest audited quarter that starts by the end of the period."""
-    return rows_of(con, """
+    """The latest audit run's rows a period is judged by: for a quarter, the latest audited quarter starting by its
+    end; for a week, the whole history (a week's quarter is unfinished, its groups small and its ratios noisy)."""
+    week = period.kind.name == "week"
+    which = "quarter_start IS NULL" if week else (
+        "quarter_start = (SELECT max(quarter_start) FROM audit WHERE quarter_start <= ?)")
+    return rows_of(con, f"""
         WITH latest AS (SELECT arg_max(run_id, run_at) AS run_id FROM monitoring.fairness_audit),
         audit AS (SELECT * FROM monitoring.fairness_audit WHERE run_id = (SELECT run_id FROM latest))
-        SELECT * FROM audit
-        WHERE quarter_start = (SELECT max(quarter_start) FROM audit WHERE quarter_start <= ?)
-        ORDER BY decision, attribute, group_value""", [period.end])
+        SELECT * FROM audit WHERE {which}
+        ORDER BY decision, attribute, group_value""", [] if week else [period.end])
 
 
 def fairness_section(con: duckdb.DuckDBPyConnection, period: Period, page: Page) -> str:
@@ -453,7 +456,9 @@ def fairness_section(con: duckdb.DuckDBPyConnection, period: Period, page: Page)
         return section("fairness", "Fairness impact ratios", intro,
                        empty("no fairness audit yet (monitoring.fairness_audit is empty, or no audited quarter starts "
                              f"by {period.end})"))
-    parts = [f"<p>Quarter from {rows[0]['quarter_start']}, audited {fmt(rows[0]['run_at'])}; "
+    scope = (f"Quarter from {rows[0]['quarter_start']}" if rows[0]["quarter_start"] is not None
+             else "The whole history, the figure a flag is judged by (each quarter: the quarterly report)")
+    parts = [f"<p>{scope}, audited {fmt(rows[0]['run_at'])}; "
              f"<b>{sum(bool(r['flagged']) for r in rows)}</b> ratio(s) flagged.</p>"]
     for decision in dict.fromkeys(r["decision"] for r in rows):
         mine = [r for r in rows if r["decision"] == decision]

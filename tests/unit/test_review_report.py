@@ -107,6 +107,8 @@ def full(con) -> None:
         ("f2", "2026-07-01", "ai_recommendation", "ethnicity", "minority", 90, 0.5, 0.95, None, False),
         ("f2", "2026-07-01", "ai_recommendation", "ethnicity", "majority", 400, 0.52, 1.0, None, False),
         ("f2", "2026-10-01", "recruiter_advance", "ethnicity", "minority", 20, 0.2, 0.5, None, True),
+        ("f2", None, "recruiter_advance", "ethnicity", "minority", 900, 0.25, 0.62, None, True),  # whole history
+        ("f2", None, "recruiter_advance", "ethnicity", "majority", 4000, 0.4, 1.0, None, False),
     ]
     con.executemany("""INSERT INTO monitoring.fairness_audit (run_id, run_at, quarter_start, decision, attribute,
                        group_value, group_size, selection_rate, impact_ratio, not_ratioed_because, flagged)
@@ -214,9 +216,11 @@ def test_funnel_queue_drift_fairness_and_quality_figures_equal_their_tables(ware
     assert not [t for t in by_title if t.startswith("hire_success: target drift")]  # not judged: said, not drawn
     assert "label: not judged: 2 current rows" in page_text
 
-    # the latest audit run (f2), latest audited quarter starting by the week's end: 2026-10-01
+    # a week shows the latest audit run's (f2) whole history, not its unfinished quarter's few people
     advance = by_title["recruiter_advance"]
-    assert advance["data"][0]["x"] == [0.5]
+    assert dict(zip(advance["data"][0]["y"], advance["data"][0]["x"], strict=True)) == {
+        "ethnicity: majority": 1.0, "ethnicity: minority": 0.62}
+    assert "The whole history" in page_text
     assert advance["layout"]["shapes"][0]["x0"] == Policy().four_fifths
 
     history = by_title["Expectations per gate run"]
