@@ -15,7 +15,8 @@ from hr_pipeline.ingest.contracts import CHANNELS, CONTRACTS, CUSTOMER_FACING_FA
 from hr_pipeline.synth import effects as fx
 from hr_pipeline.synth.defects import DefectRates
 from hr_pipeline.synth.extracts import GROUND_TRUTH
-from hr_pipeline.synth.world import EMPLOYEES_PER_BATCH, REQUISITIONS_PER_CHUNK
+from hr_pipeline.synth.workforce import EMPLOYEES_PER_BATCH
+from hr_pipeline.synth.world import REQUISITIONS_PER_CHUNK
 
 DOC = Path(__file__).parents[2] / "docs" / "synthetic-world.md"
 

@@ -17,7 +17,7 @@ from hr_pipeline.ingest.contracts import Column, Contract
 from hr_pipeline.synth import defects as d
 from hr_pipeline.synth import names as nm
 from hr_pipeline.synth import vocabulary as vc
-from hr_pipeline.synth import world as w
+from hr_pipeline.synth.records import PII_TEMPLATES, REASON_TEXTS
 
 # Integer ids become the systems' string keys.
 ID_FORMATS = {
@@ -80,8 +80,8 @@ _PRIVATE_DOMAIN = f"{_list(nm.PRIVATE_EMAIL_DOMAINS)}[_unmatched_hire % {len(nm.
 HRIS_EMAIL_SQL = f"""CASE WHEN _unmatched_hire >= 0 THEN {_email_sql('_first', '_last', '_person', _PRIVATE_DOMAIN)}
                      ELSE {PERSON_SQL['email']} END"""
 _PHONE_TEMPLATES = len(vc.PII_PHONE_TEMPLATES)
-REASON_TEXT_SQL = f"""CASE WHEN _reason_text >= 0 THEN {_list(w.REASON_TEXTS)}[_reason_text + 1] || CASE
-    WHEN _pii_template >= 0 THEN replace({_list(w.PII_TEMPLATES)}[_pii_template + 1], '{{}}',
+REASON_TEXT_SQL = f"""CASE WHEN _reason_text >= 0 THEN {_list(REASON_TEXTS)}[_reason_text + 1] || CASE
+    WHEN _pii_template >= 0 THEN replace({_list(PII_TEMPLATES)}[_pii_template + 1], '{{}}',
         CASE WHEN _pii_template < {_PHONE_TEMPLATES} THEN {_phone_sql('_pii_country', '_pii_number')}
              ELSE {_email_sql('_pii_first', '_pii_last', None, _domain_sql('_pii_country'))} END)
     ELSE '' END END"""
