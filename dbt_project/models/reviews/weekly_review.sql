@@ -132,14 +132,14 @@ queue as (
 ),
 
 estimates as (
-    -- the latest estimate of each model's performance on each weekly window
+    -- the latest estimate of each model's performance on the window that ends with each week
     select
-        window_start as week_start,
+        cast({{ dbt.dateadd('day', -6, 'window_end') }} as date) as week_start,
         model_name,
         estimated,
         realised,
         rows as scored_rows,
-        row_number() over (partition by window_start, model_name order by run_at desc, run_id desc) as recency
+        row_number() over (partition by window_end, model_name order by run_at desc, run_id desc) as recency
     from {{ source('monitoring', 'performance_estimates') }}
     where metric = 'roc_auc'
 ),
