@@ -561,7 +561,7 @@ def render_markdown() -> str:
         "## Outbound extracts",
         "",
         "What the pipeline hands back to a source system after each run: one folder per as-of date,",
-        "`outbox/<system>/<YYYY-MM-DD>/` under the home, named by by the warehouse's as-of date (its newest extract),",
+        "`outbox/<system>/<YYYY-MM-DD>/` under the home, named by the warehouse's as-of date (its newest extract),",
         "holding one file per entity in the system's dialect (above). A file is written under a hidden temporary",
         "name and renamed, so a reader never sees part of one; a rerun for the same date replaces it. No names,",
         "e-mail addresses or protected attributes. Nothing here is ingested.",

@@ -38,7 +38,7 @@ DECIDED = f"""
 
 def champion_scores(con: duckdb.DuckDBPyConnection):
     """(champion, frame of application_id and its score) on every decided application; (None, None) without a
-    champion. Scored as the registry's pipeline scores any row (`training.score`)."""
+    champion. Scored as any registered version scores a row (`training.score_version`)."""
     from hr_pipeline.ml.training import score_version
 
     champion = registry.serving(con, SPEC.name)[0]
