@@ -14,9 +14,8 @@ from scipy.special import expit
 from hr_pipeline.ingest.contracts import CHANNELS, CONTRACTS, CUSTOMER_FACING_FAMILIES, DIALECTS
 from hr_pipeline.synth import effects as fx
 from hr_pipeline.synth.defects import DefectRates
-from hr_pipeline.synth.extracts import GROUND_TRUTH
+from hr_pipeline.synth.extracts import GROUND_TRUTH, SPILL_ROWS
 from hr_pipeline.synth.workforce import EMPLOYEES_PER_BATCH
-from hr_pipeline.synth.world import REQUISITIONS_PER_CHUNK
 
 DOC = Path(__file__).parents[2] / "docs" / "synthetic-world.md"
 
@@ -248,10 +247,15 @@ delta. `DIR/ground_truth/` holds the truth.
   `unmatched_hire` defect), the link the pipeline uses.
 - **Channels** differ in retention (see the effects) and cost per hire: {costs} (in `world.json`).
 
-Generation is chunked: {REQUISITIONS_PER_CHUNK:,} requisitions and {EMPLOYEES_PER_BATCH:,} employees at a time are
-simulated with numpy and spilled to Parquet under `DIR/.work/`; DuckDB then writes each entity's weekly
-files (`COPY ... PARTITION_BY`), and the work folder is removed. Memory stays bounded by the chunk size
-and DuckDB's memory limit.
+Generation moves a week at a time: the requisitions opening in the week get their applicants (with
+everything no screening can change drawn at once), the applications due are screened, and the
+requisitions whose applications are all decided settle their interviews, offers and hires, whose whole
+histories are drawn then ({EMPLOYEES_PER_BATCH:,} employees at a time). Nothing drawn in a week lies in an
+earlier one, so a simulation can write each week's extracts as soon as the week is done
+(`hr_pipeline.synth.extracts.World`), and a world written at once equals the same world written week by
+week. Records are spilled to Parquet under `DIR/.work/` ({SPILL_ROWS:,} rows of a table at a time); DuckDB
+then writes each entity's weekly files (`COPY ... PARTITION_BY`), and the work folder is removed. Memory
+stays bounded by the spill size, the weeks in flight and DuckDB's memory limit.
 
 ## Scale
 

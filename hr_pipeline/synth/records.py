@@ -35,6 +35,7 @@ TITLES_PER_FAMILY = len(vc.JOB_TITLES[JOB_FAMILIES[0]])
 FAMILY_POOLS = [np.array([vc.SKILL_INDEX[s] for s in vc.FAMILY_SKILLS[f]]) for f in JOB_FAMILIES]
 DEPARTMENTS = tuple(vc.DEPARTMENT_OF_FAMILY[f] for f in JOB_FAMILIES)
 REASON_TEXTS = tuple(t for c in REASON_CODES for t in vc.REASON_TEXTS[c])
+OTHER_REASONS = ("experience_mismatch", "skills_gap", "culture_add", "other")  # an override not about communication
 REASON_TEXT_FIRST = np.cumsum([0] + [len(vc.REASON_TEXTS[c]) for c in REASON_CODES])
 PII_TEMPLATES = vc.PII_PHONE_TEMPLATES + vc.PII_EMAIL_TEMPLATES
 SKILL_WORDS = {system: np.array([getattr(s, system) for s in vc.SKILLS], dtype=object) for system in ("ats", "hris")}
@@ -53,9 +54,19 @@ def pick(rng, p, n) -> np.ndarray:
     return np.searchsorted(np.cumsum(p) / np.sum(p), rng.random(n), side="right").astype(np.int16)
 
 
+def office_time(rng, n: int) -> np.ndarray:
+    """A random time of day between 07:30 and 17:30 (seconds after midnight)."""
+    return 27_000 + rng.integers(0, 36_000, n)
+
+
+def on_day(t: np.ndarray, time_of_day: np.ndarray) -> np.ndarray:
+    """The same day as `t`, at `time_of_day`."""
+    return t - t % DAY + time_of_day
+
+
 def office_hours(rng, t: np.ndarray) -> np.ndarray:
     """The same day, at a random time between 07:30 and 17:30."""
-    return t - t % DAY + (27_000 + rng.integers(0, 36_000, len(t)))
+    return on_day(t, office_time(rng, len(t)))
 
 
 def month_of(t: np.ndarray) -> np.ndarray:
@@ -176,9 +187,8 @@ class Records:
         offsets = np.r_[0, np.cumsum(np.bincount(owners, minlength=len(keys)))].astype(np.int32)
         return pd.arrays.ArrowExtensionArray(pa.ListArray.from_arrays(pa.array(offsets), pa.array(text, pa.string())))
 
-    def people(self, n: int, offices: np.ndarray, years_experience: np.ndarray) -> dict[str, np.ndarray]:
+    def people(self, rng, n: int, offices: np.ndarray, years_experience: np.ndarray) -> dict[str, np.ndarray]:
         """Person number, names, country, phone and demographics; names follow country and gender."""
-        rng = self.state.rng
         home = np.array(nm.OFFICE_COUNTRY)[offices]
         country = np.where(rng.random(n) < 0.75, home, rng.integers(0, len(nm.COUNTRIES), n))
         gender = pick(rng, (0.47, 0.47, 0.02, 0.04), n)
@@ -200,27 +210,32 @@ class Records:
         weeks = rng.integers(1, 9, n)
         return np.where(rng.random(n) < self.state.defects.late_outcome, weeks, 0)
 
-    def requisition_records(self, req_id, family, office, open_t, closed_t) -> None:
-        rng, n = self.state.rng, len(req_id)
+    def requisitions_opened(self, rng, req_id, family, office, open_t) -> pd.DataFrame:
+        """The first version of each requisition; returns them, for the version that closes it."""
+        n = len(req_id)
         n_required = np.minimum(2 + rng.integers(0, 3, n), [len(FAMILY_POOLS[f]) for f in family])
         owners, skills = draw_skills(rng, FAMILY_POOLS, family, n_required, (rng.random(n) < 0.4).astype(np.int64))
         title = family * TITLES_PER_FAMILY + rng.integers(0, TITLES_PER_FAMILY, n)
-        base = pd.DataFrame({
+        opened = pd.DataFrame({
             "requisition_id": req_id, "job_title": categorical(title, JOB_TITLES),
             "job_family": categorical(family, JOB_FAMILIES), "department": categorical(family, DEPARTMENTS),
             "location": categorical(office, nm.OFFICES),
             "required_skills": self.skill_lists("ats_requisitions", "required_skills", req_id, owners, skills, "ats"),
-            "opened_at": dates(open_t // DAY)})
-        filled = np.flatnonzero(closed_t >= 0)
-        versions = base.iloc[np.r_[np.arange(n), filled]].reset_index(drop=True)
-        versions["closed_at"] = np.r_[np.full(n, np.datetime64("NaT", "D")), dates(closed_t[filled] // DAY)]
-        versions["updated_at"] = timestamps(np.r_[open_t, closed_t[filled]])
-        self.state.sink("ats_requisitions", versions[versions["updated_at"] < timestamps(self.state.end)])
+            "opened_at": dates(open_t // DAY), "closed_at": np.full(n, np.datetime64("NaT", "D")),
+            "updated_at": timestamps(open_t)})
+        self.state.sink("ats_requisitions", opened[open_t < self.state.end])
+        return opened
 
-    def candidate_records(self, app_id, applied_t, person, experience, education, grade, intl, channel,
+    def requisitions_closed(self, opened: pd.DataFrame, closed_t: np.ndarray) -> None:
+        """A new version of each requisition filled before the as-of date."""
+        filled = (closed_t >= 0) & (closed_t < self.state.end)
+        self.state.sink("ats_requisitions", opened[filled].assign(closed_at=dates(closed_t[filled] // DAY),
+                                                                  updated_at=timestamps(closed_t[filled])))
+
+    def candidate_records(self, rng, app_id, applied_t, person, experience, education, grade, intl, channel,
                           skill_owner, skill) -> None:
         state = self.state
-        city = person["_country"] * nm.CITIES_PER_COUNTRY + state.rng.integers(0, nm.CITIES_PER_COUNTRY, len(app_id))
+        city = person["_country"] * nm.CITIES_PER_COUNTRY + rng.integers(0, nm.CITIES_PER_COUNTRY, len(app_id))
         frame = pd.DataFrame({
             "candidate_id": app_id, **{k: v for k, v in person.items() if k.startswith("_")},
             "city": categorical(city, nm.CITIES), "years_experience": experience,
@@ -232,65 +247,52 @@ class Records:
             "ethnicity": categorical(person["ethnicity"], ETHNICITIES), "updated_at": timestamps(applied_t)})
         state.sink("ats_candidates", frame[applied_t < state.end])
 
-    def stage_records(self, app_id, req_id, applied_t, recommended_t, decided_t, advance, withdraws, withdrawn_t,
-                      offered, sent_t, responded_t, hired, interviewed, settled_t) -> None:
-        """Every stage transition as an event, and a new application version for each."""
+    def stage_records(self, apps: pd.DataFrame, steps) -> None:
+        """Stage transitions of `apps` (application_id, requisition_id, applied_t) as events, and a new
+        application version for each. `steps`: (which applications, from stage (None: new), to stage, when)."""
         state = self.state
-        every = np.ones(len(app_id), bool)
-        not_offered = interviewed & ~offered
-        s = STAGE
-        steps = (  # (which applications, from, to, when)
-            (every, -1, s["applied"], applied_t),
-            (every, s["applied"], s["screening"], recommended_t),
-            (advance, s["screening"], s["interview"], decided_t),
-            (~advance, s["screening"], s["rejected"], decided_t),
-            (withdraws, s["interview"], s["withdrawn"], withdrawn_t),
-            (offered, s["interview"], s["offer"], sent_t),
-            (hired, s["offer"], s["hired"], responded_t),
-            (offered & ~hired, s["offer"], s["withdrawn"], responded_t),
-            (not_offered, s["interview"], s["rejected"], settled_t),
-        )
         idx = np.concatenate([np.flatnonzero(m) for m, *_ in steps])
-        from_stage = np.concatenate([np.full(m.sum(), f) for m, f, _, _ in steps])
-        to_stage = np.concatenate([np.full(m.sum(), t) for m, _, t, _ in steps])
-        when = np.concatenate([w[m] for m, _, _, w in steps])
+        from_stage = np.concatenate([np.full(np.sum(m), STAGE.get(f, -1)) for m, f, _, _ in steps])
+        to_stage = np.concatenate([np.full(np.sum(m), STAGE[t]) for m, _, t, _ in steps])
+        when = np.concatenate([np.asarray(w)[m] for m, _, _, w in steps])
         keep = when < state.end
         idx, from_stage, to_stage, when = idx[keep], from_stage[keep], to_stage[keep], when[keep]
         order = np.lexsort((when, idx))
         idx, from_stage, to_stage, when = idx[order], from_stage[order], to_stage[order], when[order]
+        app_id = apps["application_id"].to_numpy()[idx]
         state.sink("ats_stage_events", pd.DataFrame({
-            "event_id": state.ids("stage_event", len(idx)), "application_id": app_id[idx],
+            "event_id": state.ids("stage_event", len(idx)), "application_id": app_id,
             "from_stage": pd.Categorical.from_codes(from_stage, categories=list(STAGES)),
             "to_stage": categorical(to_stage, STAGES), "entered_at": timestamps(when)}))
         state.sink("ats_applications", pd.DataFrame({
-            "application_id": app_id[idx], "candidate_id": app_id[idx], "requisition_id": req_id[idx],
-            "applied_at": timestamps(applied_t[idx]), "stage": categorical(to_stage, STAGES),
+            "application_id": app_id, "candidate_id": app_id,
+            "requisition_id": apps["requisition_id"].to_numpy()[idx],
+            "applied_at": timestamps(apps["applied_t"].to_numpy()[idx]), "stage": categorical(to_stage, STAGES),
             "updated_at": timestamps(when)}))
 
-    def screening_records(self, app_id, recommended_t, decided_t, score, random_sample, advance, overrides,
-                          communication) -> None:
-        """The vendor AI's recommendation and the recruiter's decision, with reason code and text."""
+    def screening_records(self, apps: pd.DataFrame, shown: pd.DataFrame, advance, overrides, decided_t) -> None:
+        """The recommendation the recruiter was shown and the recruiter's decision, with reason code and text
+        (their draws made with the application: `reason_u`, `other_reason`, `text_u`, `text_pick`)."""
         state = self.state
-        rng, noise, n = state.rng, state.noise_rng, len(app_id)
-        confidence = np.round(np.maximum(score, 1 - score), 4)
-        version = np.where(recommended_t < state.start + 52 * WEEK, 0, 1)
+        noise, n = state.noise_rng, len(apps)
+        app_id, recommended_t = apps["application_id"].to_numpy(), apps["recommended_t"].to_numpy()
         recs = pd.DataFrame({
             "recommendation_id": app_id, "application_id": app_id,
-            "model_version": categorical(version, ("vendor-screen-1.0", "vendor-screen-1.1")),
-            "score": score, "confidence": confidence,
-            "recommendation": categorical(np.where(score >= 0.5, 0, 1), ("advance", "reject")),
-            "routed_to_human": (confidence < fx.ROUTING_CONFIDENCE) | random_sample,
-            "random_sample": random_sample, "recommended_at": timestamps(recommended_t)})
+            "model_version": shown["model_version"].to_numpy(), "score": shown["score"].to_numpy(),
+            "confidence": shown["confidence"].to_numpy(),
+            "recommendation": categorical(np.where(shown["advance"].to_numpy(), 0, 1), ("advance", "reject")),
+            "routed_to_human": shown["routed_to_human"].to_numpy(), "random_sample": shown["random_sample"].to_numpy(),
+            "recommended_at": timestamps(recommended_t)})
         state.sink("ats_ai_recommendations", recs[recommended_t < state.end])
 
         code = REASON_CODES.index
-        spoke = np.where(advance, communication > 0.5, communication < -0.5) & (rng.random(n) < 0.8)
-        other = np.array([code(c) for c in ("experience_mismatch", "skills_gap", "culture_add", "other")])
-        reason = np.where(~overrides, code("agrees_with_ai"),
-                          np.where(spoke, code("communication"), other[rng.integers(0, len(other), n)]))
+        communication = apps["communication"].to_numpy()
+        spoke = np.where(advance, communication > 0.5, communication < -0.5) & (apps["reason_u"].to_numpy() < 0.8)
+        other = np.array([code(c) for c in OTHER_REASONS])[apps["other_reason"].to_numpy()]
+        reason = np.where(~overrides, code("agrees_with_ai"), np.where(spoke, code("communication"), other))
         texts = np.diff(REASON_TEXT_FIRST)[reason]
-        has_text = overrides | (rng.random(n) < 0.15)
-        text = np.where(has_text, REASON_TEXT_FIRST[reason] + rng.integers(0, 1 << 30, n) % texts, -1)
+        has_text = overrides | (apps["text_u"].to_numpy() < 0.15)
+        text = np.where(has_text, REASON_TEXT_FIRST[reason] + apps["text_pick"].to_numpy() % texts, -1)
         pii = has_text & (noise.random(n) < state.defects.pii_in_free_text)
         pii_template = np.where(pii, noise.integers(0, len(PII_TEMPLATES), n), -1)
         decisions = pd.DataFrame({

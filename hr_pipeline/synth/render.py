@@ -1,14 +1,13 @@
 """Write spilled chunks as the weekly landing files, in each system's dialect, with DuckDB.
 
 Per entity: a typed view over its spilled Parquet (identifiers and personal data formatted here,
-in SQL), each cell rendered as the system writes it with its defect marker applied, rows ordered
-and materialised with all threads, then written by one thread (`COPY ... PARTITION_BY`), which
-keeps the bytes identical for a seed. The partition folders are then renamed to the landing layout.
+in SQL), each cell rendered as the system writes it with its defect marker applied and materialised
+with all threads, then each extract's file written by one thread in the order the records were made,
+which keeps the bytes identical for a seed however many weeks are written at once.
 """
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import duckdb
@@ -87,9 +86,9 @@ REASON_TEXT_SQL = f"""CASE WHEN _reason_text >= 0 THEN {_list(REASON_TEXTS)}[_re
     ELSE '' END END"""
 
 
-def typed_view(contract: Contract, source: str, end: str) -> str:
-    """The contract's columns, typed, from the spilled chunks, with `_extract`: the Monday after
-    the record changed. Records not delivered by the as-of date are left out."""
+def typed_view(contract: Contract, source: str, end: str, since: str | None = None) -> str:
+    """The contract's columns, typed, from the spilled records, with `_extract`: the Monday after
+    the record changed. Records not delivered by `end` (or by `since`, when given) are left out."""
     replace = [f'{id_sql(c.name)} AS "{c.name}"' for c in contract.columns if c.name in ID_FORMATS]
     replace += [f'CAST("{c.name}" AS {c.type}) AS "{c.name}"' for c in contract.columns
                 if c.type in ("DATE", "TIMESTAMP")]
@@ -98,9 +97,10 @@ def typed_view(contract: Contract, source: str, end: str) -> str:
     if contract.table == "ats_recruiter_decisions":
         added.append(f"{REASON_TEXT_SQL} AS reason_text")
     extract = f"CAST(date_trunc('week', \"{contract.updated_at}\") + INTERVAL 7 DAY AS DATE)"
+    after = f" AND _extract > DATE '{since}'" if since else ""
     return f"""SELECT * FROM (
         SELECT * REPLACE ({', '.join(replace)}){''.join(', ' + a for a in added)}, {extract} AS _extract
-        FROM read_parquet('{source}')) WHERE _extract <= DATE '{end}'"""
+        FROM read_parquet('{source}')) WHERE _extract <= DATE '{end}'{after}"""
 
 
 def _formats(contract: Contract, column: Column) -> tuple[str, ...]:
@@ -181,35 +181,34 @@ def _json_record(contract: Contract) -> str:
     return f"CAST(to_json({struct(tree)}) AS VARCHAR) AS line"
 
 
-def write_entity(con: duckdb.DuckDBPyConnection, contract: Contract, work: Path, landing: Path, end: str) -> dict:
-    """Write every weekly file of one entity; returns {extract date: rows}."""
+def write_entity(con: duckdb.DuckDBPyConnection, contract: Contract, work: Path, landing: Path, end: str,
+                 since: str | None = None) -> dict:
+    """Write the weekly files of one entity up to `end` (after `since`, when given); returns {extract date: rows}."""
     source = f"{work / contract.table}/*.parquet"
-    con.execute(f"CREATE OR REPLACE TEMP VIEW typed AS {typed_view(contract, source, end)}")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW typed AS {typed_view(contract, source, end, since)}")
     if contract.file_format == "jsonl":
         columns = _json_record(contract)
     else:
         columns = ", ".join(f'{cell(contract, c)} AS "{c.name}"' for c in contract.columns)
     con.execute(f"""CREATE OR REPLACE TEMP TABLE rendered AS
-        SELECT _extract, {columns} FROM typed JOIN (VALUES (1), (2)) copies(copy_no) ON copy_no = 1 OR _dup
-        ORDER BY _extract, _row, copy_no""")
+        SELECT _extract, _row, copy_no, {columns} FROM typed JOIN (VALUES (1), (2)) copies(copy_no)
+        ON copy_no = 1 OR _dup ORDER BY _extract, _row, copy_no""")
     options = {"jsonl": "FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\x01'",  # lines written as they are
                "csv": f"FORMAT csv, HEADER true, DELIMITER '{contract.dialect.delimiter}'",
                "parquet": "FORMAT parquet"}[contract.file_format]
-    staging = work / "partitions" / contract.table
-    staging.parent.mkdir(exist_ok=True)
+    rows = dict(con.execute("SELECT CAST(_extract AS VARCHAR), count(*) FROM rendered GROUP BY 1 ORDER BY 1")
+                .fetchall())
     threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
     con.execute("SET threads = 1")
     try:
-        con.execute(f"COPY rendered TO '{staging}' ({options}, PARTITION_BY (_extract), OVERWRITE)")
+        for extract in rows:
+            target = landing / contract.system / extract / contract.file_name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            con.execute(f"""COPY (SELECT * EXCLUDE (_extract, _row, copy_no) FROM rendered
+                                  WHERE _extract = DATE '{extract}' ORDER BY _row, copy_no)
+                            TO '{target}' ({options})""")
     finally:
         con.execute(f"SET threads = {threads}")
-    rows = dict(con.execute("SELECT CAST(_extract AS VARCHAR), count(*) FROM rendered GROUP BY 1").fetchall())
-    for folder in staging.iterdir():
-        (part,) = folder.iterdir()  # one file per extract: the writer ran on one thread
-        target = landing / contract.system / folder.name.split("=", 1)[1] / contract.file_name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        part.replace(target)
-    shutil.rmtree(staging)
     return rows
 
 

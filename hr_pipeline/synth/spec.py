@@ -19,6 +19,11 @@ class WorldSpec:
     seed: int = 7
     as_of: date = date(2026, 11, 16)
     drift_at: date | None = None
+    extra_weeks: int = 0  # weeks beyond `years` (a simulation's weeks after its burn-in)
+
+    @property
+    def weeks(self) -> int:
+        return 52 * self.years + self.extra_weeks
 
     @property
     def end(self) -> pd.Timestamp:
@@ -32,4 +37,4 @@ class WorldSpec:
     def start(self) -> pd.Timestamp:
         import pandas as pd
 
-        return self.end - pd.Timedelta(weeks=52 * self.years)
+        return self.end - pd.Timedelta(weeks=self.weeks)

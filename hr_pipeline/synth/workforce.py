@@ -70,7 +70,7 @@ class Workforce:
         experience = tenure / 365 + rng.gamma(2.0, 2.5, n)
         emp = pd.DataFrame({
             "employee_id": state.ids("employee", n), "application_id": -1, "family": families, "office": offices,
-            **self.records.people(n, offices, experience),
+            **self.records.people(rng, n, offices, experience),
             "hire_day": (state.start - tenure * DAY).astype(np.int64) // DAY,
             "created_t": state.initial_load,
             "salary_band": np.clip(np.floor(experience / 5) + rng.integers(-1, 2, n), 0, 4).astype(np.int16),

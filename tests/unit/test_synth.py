@@ -17,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
@@ -26,7 +27,8 @@ from hr_pipeline.ingest.contracts import CONTRACTS, CONTRACTS_BY_TABLE, CUSTOMER
 from hr_pipeline.synth import doc
 from hr_pipeline.synth import effects as fx
 from hr_pipeline.synth.defects import DEFECTS, LATE_TABLES, DefectRates
-from hr_pipeline.synth.extracts import GROUND_TRUTH, generate_world, parse_missing
+from hr_pipeline.synth.extracts import GROUND_TRUTH, World, generate_world, parse_missing
+from hr_pipeline.synth.spec import WorldSpec
 from hr_pipeline.synth.vocabulary import SKILLS, UNKNOWN_SKILLS
 
 AS_OF = date(2026, 11, 16)
@@ -44,6 +46,30 @@ def test_same_seed_same_world(tmp_path):
     for name, seed in (("a", 3), ("b", 3), ("c", 4)):
         generate_world(tmp_path / name, employees=60, years=1, seed=seed, as_of=AS_OF)
     assert _digest(tmp_path / "a") == _digest(tmp_path / "b") != _digest(tmp_path / "c")
+
+
+def test_a_world_written_week_by_week_is_the_world_written_at_once(tmp_path):
+    """What a simulation relies on: each week's extracts can be written as soon as the week is simulated,
+    because nothing drawn later falls into an earlier week. A drift event and every defect are on."""
+    spec = WorldSpec(employees=80, years=0, extra_weeks=20, seed=9, as_of=AS_OF, drift_at=date(2026, 9, 14))
+    whole = World(tmp_path / "whole", spec)
+    whole.advance(spec.end.date())
+    whole.finish()
+    stepped = World(tmp_path / "stepped", spec)
+    for week in pd.date_range(spec.start, spec.end, freq="7D"):
+        assert set(stepped.advance(week.date())) <= {f"{week:%Y-%m-%d}"}  # only the week just done
+    stepped.finish()
+
+    files = {root: sorted(p.relative_to(root) for p in (root / "landing").rglob("*.*"))
+             for root in (tmp_path / "whole", tmp_path / "stepped")}
+    assert files[tmp_path / "whole"] == files[tmp_path / "stepped"] and len(files[tmp_path / "whole"]) > 100
+    for path in files[tmp_path / "whole"]:
+        assert (tmp_path / "whole" / path).read_bytes() == (tmp_path / "stepped" / path).read_bytes(), path
+    for name, (_, columns) in GROUND_TRUTH.items():
+        if columns:
+            a, b = (f"'{root}/ground_truth/{name}'" for root in (tmp_path / "whole", tmp_path / "stepped"))
+            assert duckdb.execute(f"SELECT count(*) FROM (FROM {a} EXCEPT ALL FROM {b})").fetchone() == (0,), name
+            assert duckdb.execute(f"SELECT count(*) FROM (FROM {b} EXCEPT ALL FROM {a})").fetchone() == (0,), name
 
 
 # -- the module's world, read back ------------------------------------------------------------------
