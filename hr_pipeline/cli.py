@@ -21,6 +21,7 @@ from hr_pipeline.ml.commands import add_model_commands
 from hr_pipeline.privacy.commands import add_privacy_commands
 from hr_pipeline.resources import WarehouseLockedError
 from hr_pipeline.settings import DEFAULT_HOME, HOME_ENV, Settings
+from hr_pipeline.simulation.spec import POLICIES, Simulation
 from hr_pipeline.synth.spec import WorldSpec
 from hr_pipeline.warehouse.sources import render_raw_sources
 
@@ -133,10 +134,10 @@ def gate_failure_lines(result, blocking: bool = True) -> list[str]:
     return lines
 
 
-def run_pipeline(settings: Settings, salt: str, progress, verbose: bool = False) -> int:
-    """Materialise every asset in one process; non-zero when anything, the gate first, fails. Runs whose
-    process was killed are failed first; an interrupted run is failed and its rows go. Runs are recorded
-    in the home's Dagster instance (`<home>/dagster`), the one the Dagster UI is pointed at."""
+def run_pipeline(settings: Settings, salt: str, progress, verbose: bool = False, asset_selection=None) -> int:
+    """Materialise every asset (or the `asset_selection` keys) in one process; non-zero when anything, the gate
+    first, fails. Runs whose process was killed are failed first; an interrupted run is failed and its rows go.
+    Runs are recorded in the home's Dagster instance (`<home>/dagster`), the one the Dagster UI is pointed at."""
     from hr_pipeline.resources import Warehouse
     from hr_pipeline.runs import PID_TAG, Interrupts, abandon_run, sweep_dead_runs
     from hr_pipeline.warehouse.project import dbt_project, prepare_manifest
@@ -160,6 +161,7 @@ def run_pipeline(settings: Settings, salt: str, progress, verbose: bool = False)
             instance.add_event_listener(run_id, progress.on_event)
             result = job.execute_in_process(
                 instance=instance, run_id=run_id, tags={PID_TAG: str(os.getpid())}, raise_on_error=False,
+                asset_selection=asset_selection,
                 run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}})
             interrupted = interrupts.received
         found = (EXIT_INTERRUPTED, "interrupted") if interrupted else fault(_run_errors(result), home)
@@ -286,6 +288,19 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return code
 
 
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from hr_pipeline.simulation.loop import simulate
+
+    sim = Simulation(Path(args.out).resolve(), employees=args.employees, burn_in_years=args.burn_in_years,
+                     weeks=args.weeks, drift_at_week=args.drift_at_week or None, seed=args.seed)
+    policies = POLICIES if args.policy == "all" else (args.policy,)
+    print(f"simulate: {', '.join(policies)}; {sim.employees} employees, burn-in to {sim.switch}, then {sim.weeks} "
+          f"weeks to {sim.as_of}" + (f", drift at week {sim.drift_at_week} ({sim.drift_at})" if sim.drift_at else ""))
+    page = simulate(sim, policies, say=lambda line: print(line, flush=True))
+    print(f"\nThe page: {page}")
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from hr_pipeline.resources import connect_waiting
     from hr_pipeline.reviews.report import ReportError, render_report
@@ -369,6 +384,18 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--verbose", action="store_true",
                        help=f"show Dagster's event log and dbt's per-model lines (else in {run_log})")
         p.set_defaults(func=func)
+
+    sim = sub.add_parser("simulate", help="run the closed loop week by week: the world reads the pipeline's outbox")
+    sim.add_argument("--out", required=True, help="folder for one home per policy and simulation/")
+    sim.add_argument("--employees", type=int, default=WorldSpec.employees)
+    sim.add_argument("--burn-in-years", type=int, default=Simulation.burn_in_years,
+                     help="years simulated with the vendor AI before the pipeline's recommendations are shown")
+    sim.add_argument("--weeks", type=int, default=Simulation.weeks, help="weeks simulated after the burn-in")
+    sim.add_argument("--drift-at-week", type=int, default=Simulation.drift_at_week,
+                     help="week after the burn-in of the drift event (0: none)")
+    sim.add_argument("--policy", choices=[*POLICIES, "all"], default="all")
+    sim.add_argument("--seed", type=int, default=WorldSpec.seed)
+    sim.set_defaults(func=cmd_simulate)
 
     docs = sub.add_parser("docs", help="serve the dbt docs site of the home on localhost")
     docs.add_argument("--home", default=None, help=HOME_HELP)

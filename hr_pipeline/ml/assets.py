@@ -79,7 +79,8 @@ def recruiter_decisions(con: duckdb.DuckDBPyConnection, spec: ModelSpec, policy:
     taught = spec.recruiter_decisions
     if taught is None or not policy.override_learning_families:
         return None
-    where = f"{taught.decision} IS NOT NULL AND list_contains(?, {taught.group}) AND {spec.time_column} < ?"
+    where = (f"{taught.decision} IS NOT NULL AND {taught.score} IS NOT NULL AND list_contains(?, {taught.group}) "
+             f"AND {spec.time_column} < ?")
     latest = (f"SELECT * FROM ({spec.select(where, (taught.score, taught.recommendation, taught.decision))}) "
               f"ORDER BY {spec.time_column} DESC LIMIT {policy.recruiter_view_decisions}")
     return lambda before: con.execute(latest, [list(policy.override_learning_families), before]).df()

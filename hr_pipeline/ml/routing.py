@@ -59,11 +59,12 @@ def stable_draw(spec: ModelSpec, frame: pd.DataFrame, salt: str) -> np.ndarray:
 
 
 def outside_training(frame: pd.DataFrame, profile: dict) -> pd.DataFrame:
-    """One boolean column per feature: the row's value is present and beyond what the model saw in training."""
+    """One boolean column per feature: the row's value is present and beyond what the model saw in training (a
+    missing value is not beyond it)."""
     flags = {}
     for column, (low, high) in profile["numeric"].items():
         values = pd.to_numeric(frame[column], errors="coerce")
-        flags[column] = (values < low) | (values > high)
+        flags[column] = ((values < low) | (values > high)).fillna(False).astype(bool)
     for column, seen in profile["categories"].items():
         values = frame[column]
         flags[column] = values.notna() & ~values.astype(str).isin(seen)

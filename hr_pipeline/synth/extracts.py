@@ -226,8 +226,8 @@ class World:
                 self.rows[contract.table] += sum(per_extract.values())
                 self.files += len(per_extract)
                 written |= set(per_extract)
-                log.info("wrote %s: %d rows in %d files", contract.table, sum(per_extract.values()),
-                         len(per_extract))
+                log.log(logging.DEBUG if since else logging.INFO, "wrote %s: %d rows in %d files", contract.table,
+                        sum(per_extract.values()), len(per_extract))
         self.extracts |= written
         self.written = until.date()
         return sorted(written)

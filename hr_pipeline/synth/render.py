@@ -97,10 +97,12 @@ def typed_view(contract: Contract, source: str, end: str, since: str | None = No
     if contract.table == "ats_recruiter_decisions":
         added.append(f"{REASON_TEXT_SQL} AS reason_text")
     extract = f"CAST(date_trunc('week', \"{contract.updated_at}\") + INTERVAL 7 DAY AS DATE)"
-    after = f" AND _extract > DATE '{since}'" if since else ""
+    # Extract dates are Mondays: a record lands after `since` exactly when it changed on or after it, which the
+    # Parquet statistics of the spilled parts can answer without reading the older ones.
+    after = f"""WHERE "{contract.updated_at}" >= TIMESTAMP '{since}'""" if since else ""
     return f"""SELECT * FROM (
         SELECT * REPLACE ({', '.join(replace)}){''.join(', ' + a for a in added)}, {extract} AS _extract
-        FROM read_parquet('{source}')) WHERE _extract <= DATE '{end}'{after}"""
+        FROM read_parquet('{source}') {after}) WHERE _extract <= DATE '{end}'"""
 
 
 def _formats(contract: Contract, column: Column) -> tuple[str, ...]:

@@ -1,20 +1,18 @@
-{#- What was known about each screened application when it was decided (or, while it is open, as of
-    the warehouse's date): the candidate's version current at that moment and its skills mapped to
+{#- What was known about each application when it was decided (or, while it is open, as of the
+    warehouse's date, also before any AI recommendation arrived): the candidate's version current at that moment and its skills mapped to
     the taxonomy, and the requisition's job family then. A candidate or requisition record changed
     after the decision never changes that decision's features. The features of the hire_success
     model (hr_pipeline/ml/spec.py). -#}
 with applications as (
     select
-        recommendations.application_id,
+        applications.application_id,
         applications.candidate_id,
         applications.requisition_id,
         coalesce(decisions.decided_at, cast(as_of.as_of_date as {{ dbt.type_timestamp() }})) as known_at
-    from {{ ref('stg_ats__ai_recommendations') }} as recommendations
+    from {{ ref('stg_ats__applications') }} as applications
     cross join {{ ref('int_as_of') }} as as_of
-    inner join {{ ref('stg_ats__applications') }} as applications
-        on applications.application_id = recommendations.application_id
     left join {{ ref('stg_ats__recruiter_decisions') }} as decisions
-        on decisions.application_id = recommendations.application_id
+        on decisions.application_id = applications.application_id
 ),
 
 candidates as (

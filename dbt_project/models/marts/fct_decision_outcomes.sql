@@ -1,9 +1,9 @@
-{#- Every AI-supported screening decision with what happened afterwards: the recruiter's
-    decision, the hire, and the hire's outcome at each milestone, beside the features as they were
-    known on the decision date (int_application_features). The training and audit table of the
-    feedback loop. -#}
+{#- Every application's screening with what happened afterwards: the AI's recommendation (none yet
+    while it awaits one), the recruiter's decision, the hire, and the hire's outcome at each milestone,
+    beside the features as they were known on the decision date (int_application_features). The
+    training and audit table of the feedback loop, and the open applications the pipeline scores. -#}
 select
-    recommendations.application_id,
+    applications.application_id,
     applications.candidate_id,
     applications.person_key,
     applications.requisition_id,
@@ -41,14 +41,14 @@ select
     {% endfor %}
     coalesce(outcomes.hire_success_label_mature, false) as hire_success_label_mature,
     outcomes.hire_success
-from {{ ref('stg_ats__ai_recommendations') }} as recommendations
-inner join {{ ref('int_applications') }} as applications
-    on applications.application_id = recommendations.application_id
+from {{ ref('int_applications') }} as applications
+left join {{ ref('stg_ats__ai_recommendations') }} as recommendations
+    on recommendations.application_id = applications.application_id
 left join {{ ref('int_application_features') }} as features
-    on features.application_id = recommendations.application_id
+    on features.application_id = applications.application_id
 left join {{ ref('stg_ats__recruiter_decisions') }} as decisions
-    on decisions.application_id = recommendations.application_id
+    on decisions.application_id = applications.application_id
 left join {{ ref('stg_ats__hires') }} as hires
-    on hires.application_id = recommendations.application_id
+    on hires.application_id = applications.application_id
 left join {{ ref('int_hire_outcomes') }} as outcomes
     on outcomes.hire_id = hires.hire_id
