@@ -5,6 +5,8 @@ write after the warehouse marts are built: `warehouse_models` runs before them, 
 after.
 """
 
+import hashlib
+import json
 import os
 import re
 import shutil
@@ -79,10 +81,53 @@ def before_dbt(warehouse: Warehouse) -> None:
     os.environ[PARENT_ENV] = str(os.getpid())
 
 
+# What the warehouse's incremental tables were last built with (incremental_fingerprint); another value,
+# or none (a new warehouse, or the row deleted by hand to force one), makes the next build a full refresh.
+FINGERPRINT_TABLE = "staging.incremental_fingerprint"
+
+
+def incremental_fingerprint(manifest: Mapping[str, Any]) -> str:
+    """A hash of what the incremental models' rows depend on: each one's SQL and config and every macro it
+    calls, directly or through another macro."""
+    models = sorted((uid, node) for uid, node in manifest["nodes"].items()
+                    if node["resource_type"] == "model" and node["config"]["materialized"] == "incremental")
+    macros, todo = set(), [m for _, node in models for m in node["depends_on"]["macros"]]
+    while todo:
+        if (macro := todo.pop()) not in macros and macro in manifest["macros"]:
+            macros.add(macro)
+            todo += manifest["macros"][macro]["depends_on"]["macros"]
+    parts = [[uid, node["checksum"]["checksum"], node["config"]] for uid, node in models]
+    parts += [[m, manifest["macros"][m]["macro_sql"]] for m in sorted(macros)]
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def stored_fingerprint(warehouse: Warehouse) -> Optional[str]:
+    if not warehouse.path.exists():
+        return None
+    with warehouse.connect(read_only=True) as con:
+        exists = con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name || '.' || table_name = ?",
+                             [FINGERPRINT_TABLE]).fetchone()[0]
+        return con.execute(f"SELECT max(fingerprint) FROM {FINGERPRINT_TABLE}").fetchone()[0] if exists else None
+
+
+def store_fingerprint(warehouse: Warehouse, fingerprint: str) -> None:
+    with warehouse.connect() as con:
+        con.execute(f"CREATE OR REPLACE TABLE {FINGERPRINT_TABLE} AS SELECT ? AS fingerprint", [fingerprint])
+
+
 def dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse) -> Iterator:
+    """`dbt build` of the asset's selection; a full refresh when the incremental models' SQL changed since
+    the warehouse's last complete build (or it has none), else their incremental run."""
     before_dbt(warehouse)
+    fingerprint = incremental_fingerprint(json.loads(dbt_project().manifest_path.read_text()))
+    full_refresh = stored_fingerprint(warehouse) != fingerprint
     prune_dbt_targets(DBT_PROJECT_DIR / "target", KEPT_DBT_TARGETS - 1)
-    yield from dbt.cli(["build", *dbt_vars(warehouse.settings)], context=context).stream()
+    if full_refresh:
+        context.log.info("dbt build --full-refresh: the incremental models changed since the last build")
+    yield from dbt.cli(["build", *dbt_vars(warehouse.settings), *(["--full-refresh"] * full_refresh)],
+                       context=context).stream()
+    if full_refresh and not context.is_subset:  # a subset leaves other incremental models as they were
+        store_fingerprint(warehouse, fingerprint)
 
 
 @dbt_assets(manifest=dbt_project().manifest_path, project=dbt_project(), exclude=REVIEW_SELECTION,

@@ -1,3 +1,5 @@
+{{ config(materialized='incremental', unique_key='recommendation_id') }}
+
 with latest as (
     {{ latest_version(source('raw', 'ats_ai_recommendations'), 'recommendation_id', 'recommended_at') }}
 )
@@ -12,5 +14,6 @@ select
     cast(routed_to_human as {{ dbt.type_boolean() }}) as routed_to_human,
     cast(random_sample as {{ dbt.type_boolean() }}) as random_sample,
     cast(recommended_at as {{ dbt.type_timestamp() }}) as recommended_at,
-    _extract_date
+    _extract_date,
+    _loaded_at
 from latest

@@ -1,3 +1,5 @@
+{{ config(materialized='incremental', unique_key='application_id') }}
+
 with latest as (
     {{ latest_version(source('raw', 'ats_applications'), 'application_id', 'updated_at') }}
 )
@@ -9,5 +11,6 @@ select
     cast(applied_at as {{ dbt.type_timestamp() }}) as applied_at,
     {{ clean_category('stage') }} as stage,
     cast(updated_at as {{ dbt.type_timestamp() }}) as updated_at,
-    _extract_date
+    _extract_date,
+    _loaded_at
 from latest

@@ -11,5 +11,6 @@ select
     {{ clean_category('source_channel') }} as source_channel,
     cast(updated_at as {{ dbt.type_timestamp() }}) as updated_at,
     _extract_date,
-    _row_number
+    _row_number,
+    _loaded_at
 from {{ source('raw', 'ats_candidates') }}

@@ -1,3 +1,5 @@
+{{ config(materialized='incremental', unique_key='offer_id') }}
+
 with latest as (
     {{ latest_version(source('raw', 'ats_offers'), 'offer_id', 'updated_at') }}
 )
@@ -10,5 +12,6 @@ select
     {{ clean_category('status') }} as status,
     {{ clean_category('salary_band') }} as salary_band,
     cast(updated_at as {{ dbt.type_timestamp() }}) as updated_at,
-    _extract_date
+    _extract_date,
+    _loaded_at
 from latest

@@ -1,3 +1,5 @@
+{{ config(materialized='incremental', unique_key='decision_id') }}
+
 with latest as (
     {{ latest_version(source('raw', 'ats_recruiter_decisions'), 'decision_id', 'decided_at') }}
 )
@@ -10,5 +12,6 @@ select
     {{ clean_category('reason_code') }} as reason_code,
     cast(reason_text as {{ dbt.type_string() }}) as reason_text,
     cast(decided_at as {{ dbt.type_timestamp() }}) as decided_at,
-    _extract_date
+    _extract_date,
+    _loaded_at
 from latest

@@ -1,3 +1,5 @@
+{{ config(materialized='incremental', unique_key='requisition_id') }}
+
 with latest as (
     {{ latest_version(source('raw', 'ats_requisitions'), 'requisition_id', 'updated_at') }}
 )
@@ -12,5 +14,6 @@ select
     cast(opened_at as date) as opened_at,
     cast(closed_at as date) as closed_at,
     cast(updated_at as {{ dbt.type_timestamp() }}) as updated_at,
-    _extract_date
+    _extract_date,
+    _loaded_at
 from latest

@@ -1,3 +1,5 @@
+{{ config(materialized='incremental', unique_key='event_id') }}
+
 with latest as (
     {{ latest_version(source('raw', 'ats_stage_events'), 'event_id', 'entered_at') }}
 )
@@ -8,5 +10,6 @@ select
     {{ clean_category('from_stage') }} as from_stage,
     {{ clean_category('to_stage') }} as to_stage,
     cast(entered_at as {{ dbt.type_timestamp() }}) as entered_at,
-    _extract_date
+    _extract_date,
+    _loaded_at
 from latest

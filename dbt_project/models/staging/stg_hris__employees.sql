@@ -1,3 +1,5 @@
+{{ config(materialized='incremental', unique_key='employee_id') }}
+
 with latest as (
     {{ latest_version(source('raw', 'hris_employees'), 'employee_id', 'updated_at') }}
 )
@@ -12,5 +14,6 @@ select
     cast(manager_id as {{ dbt.type_string() }}) as manager_id,
     {{ clean_category('salary_band') }} as salary_band,
     cast(updated_at as {{ dbt.type_timestamp() }}) as updated_at,
-    _extract_date
+    _extract_date,
+    _loaded_at
 from latest

@@ -1,3 +1,5 @@
+{{ config(materialized='incremental', unique_key='response_id') }}
+
 with latest as (
     {{ latest_version(source('raw', 'hris_engagement_surveys'), 'response_id', 'updated_at') }}
 )
@@ -9,5 +11,6 @@ select
     cast(engagement_score as {{ type_double() }}) as engagement_score,
     cast(enps as {{ dbt.type_int() }}) as enps,
     cast(updated_at as {{ dbt.type_timestamp() }}) as updated_at,
-    _extract_date
+    _extract_date,
+    _loaded_at
 from latest

@@ -1,3 +1,5 @@
+{{ config(materialized='incremental', unique_key='survey_response_id') }}
+
 with latest as (
     {{ latest_version(source('raw', 'hris_hiring_manager_surveys'), 'survey_response_id', 'updated_at') }}
 )
@@ -10,5 +12,6 @@ select
     cast(satisfaction as {{ dbt.type_int() }}) as satisfaction,
     cast(answered_at as {{ dbt.type_timestamp() }}) as answered_at,
     cast(updated_at as {{ dbt.type_timestamp() }}) as updated_at,
-    _extract_date
+    _extract_date,
+    _loaded_at
 from latest

@@ -1,3 +1,5 @@
+{{ config(materialized='incremental', unique_key='job_change_id') }}
+
 with latest as (
     {{ latest_version(source('raw', 'hris_job_changes'), 'job_change_id', 'updated_at') }}
 )
@@ -10,5 +12,6 @@ select
     {{ clean_category('new_job_family') }} as new_job_family,
     {{ clean_category('new_salary_band') }} as new_salary_band,
     cast(updated_at as {{ dbt.type_timestamp() }}) as updated_at,
-    _extract_date
+    _extract_date,
+    _loaded_at
 from latest

@@ -1,3 +1,5 @@
+{{ config(materialized='incremental', unique_key='review_id') }}
+
 with latest as (
     {{ latest_version(source('raw', 'hris_performance_reviews'), 'review_id', 'updated_at') }}
 )
@@ -8,5 +10,6 @@ select
     cast(review_date as date) as review_date,
     cast(rating as {{ dbt.type_int() }}) as rating,
     cast(updated_at as {{ dbt.type_timestamp() }}) as updated_at,
-    _extract_date
+    _extract_date,
+    _loaded_at
 from latest

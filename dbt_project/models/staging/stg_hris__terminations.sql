@@ -1,3 +1,5 @@
+{{ config(materialized='incremental', unique_key='termination_id') }}
+
 with latest as (
     {{ latest_version(source('raw', 'hris_terminations'), 'termination_id', 'updated_at') }}
 )
@@ -9,5 +11,6 @@ select
     {{ clean_category('termination_type') }} as termination_type,
     {{ clean_category('reason') }} as reason,
     cast(updated_at as {{ dbt.type_timestamp() }}) as updated_at,
-    _extract_date
+    _extract_date,
+    _loaded_at
 from latest

@@ -1,3 +1,5 @@
+{{ config(materialized='incremental', unique_key='training_id') }}
+
 with latest as (
     {{ latest_version(source('raw', 'hris_trainings'), 'training_id', 'updated_at') }}
 )
@@ -9,5 +11,6 @@ select
     cast(hours as {{ type_double() }}) as hours,
     cast(completed_at as date) as completed_at,
     cast(updated_at as {{ dbt.type_timestamp() }}) as updated_at,
-    _extract_date
+    _extract_date,
+    _loaded_at
 from latest

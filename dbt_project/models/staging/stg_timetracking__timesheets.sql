@@ -1,3 +1,5 @@
+{{ config(materialized='incremental', unique_key='timesheet_id') }}
+
 with latest as (
     {{ latest_version(source('raw', 'timetracking_timesheets'), 'timesheet_id', 'updated_at') }}
 )
@@ -11,5 +13,6 @@ select
     cast(sick_days as {{ type_double() }}) as sick_days,
     cast(vacation_days as {{ type_double() }}) as vacation_days,
     cast(updated_at as {{ dbt.type_timestamp() }}) as updated_at,
-    _extract_date
+    _extract_date,
+    _loaded_at
 from latest
