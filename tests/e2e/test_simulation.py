@@ -14,6 +14,8 @@ from hr_pipeline.simulation.spec import POLICIES, WEEKS_FILE, Simulation
 
 from tests.conftest import AS_OF
 
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("simulation")]  # one worker builds the simulation
+
 
 @pytest.fixture(scope="module")
 def simulated(tmp_path_factory):
