@@ -152,7 +152,7 @@ def summarise(weeks: pd.DataFrame, sim) -> dict:
             "routed_share": float(after["routed"].sum() / after["screened"].sum()) if after["screened"].sum() else None,
             "impact_ratio_recommended": impact_ratio(after, "recommended"),
             "impact_ratio_hired": impact_ratio(after, "hires"),
-            "drift_alarms": int(after["drift_alarm"].fillna(False).sum()) if "drift_alarm" in after else 0,
+            "drift_alarms": int(after["drift_alarm"].eq(True).sum()) if "drift_alarm" in after else 0,
             "promotions": int(after["promoted"].fillna(0).sum()) if "promoted" in after else 0,
             "versions_trained": int(after["trained"].fillna(0).sum()) if "trained" in after else 0,
             "fallbacks": int(rows["fallbacks"].iloc[-1]),

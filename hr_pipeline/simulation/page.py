@@ -69,7 +69,7 @@ def write_page(sim, weeks: pd.DataFrame, summary: dict) -> Path:
     served = weeks[weeks["policy"] != "vendor"]
     if len(served) and "drift_alarm" in served:
         charts.append(chart(page, "Drift alarms of hire_success (1 = alarm)",
-                            _series(served, lambda r: r["drift_alarm"].fillna(False).astype(int)), drift, "alarm"))
+                            _series(served, lambda r: r["drift_alarm"].eq(True).astype(int)), drift, "alarm"))
         versions = served.assign(version=served["champion"].fillna("none"))
         charts.append(chart(page, "Serving version of hire_success (number of the champion)",
                             _series(versions, lambda r: r["version"].str.extract(r"(\d+)$")[0].astype(float)), drift,

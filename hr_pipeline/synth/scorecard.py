@@ -40,10 +40,11 @@ class Ranking:
 
 
 def judged_applications(con: duckdb.DuckDBPyConnection, truth_dir: Path, entry: registry.ModelVersion) -> pd.DataFrame:
-    """Every decided application with its features, the vendor's score and the truth, except the hires
+    """Every decided application the vendor scored, with its features, that score and the truth, except the hires
     decided inside the version's training window (its training rows)."""
     spec = HIRE_SUCCESS
-    rows = con.execute(spec.select(f"NOT is_open AND NOT (hired AND {spec.time_column} <= ?)", ("ai_score",)),
+    rows = con.execute(spec.select(f"NOT is_open AND ai_score IS NOT NULL AND NOT (hired AND {spec.time_column} <= ?)",
+                                   ("ai_score",)),
                        [entry.train_end]).df()
     truth = pd.read_parquet(truth_dir / "applications.parquet", columns=["application_id", "p_success"])
     return rows.merge(truth, on="application_id")

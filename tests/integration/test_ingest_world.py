@@ -17,7 +17,7 @@ from hr_pipeline.synth.vocabulary import SKILLS, UNKNOWN_SKILLS
 
 RATES = DefectRates(missing=0.04, duplicate_export=0.03, late_outcome=0.2, mixed_date_format=0.1, messy_category=0.1,
                     malformed_value=0.02, skill_variant=0.2, pii_in_free_text=0.2, email_not_normalised=0.2,
-                    out_of_range=0.02, duplicate_key=0.1, unknown_skill=0.05, unmatched_hire=0.1)
+                    out_of_range=0.02, duplicate_key=0.2, unknown_skill=0.05, unmatched_hire=0.1)
 SALT = "integration-salt"
 
 

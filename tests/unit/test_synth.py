@@ -68,8 +68,8 @@ def test_a_world_written_week_by_week_is_the_world_written_at_once(tmp_path):
     for name, (_, columns) in GROUND_TRUTH.items():
         if columns:
             a, b = (f"'{root}/ground_truth/{name}'" for root in (tmp_path / "whole", tmp_path / "stepped"))
-            assert duckdb.execute(f"SELECT count(*) FROM (FROM {a} EXCEPT ALL FROM {b})").fetchone() == (0,), name
-            assert duckdb.execute(f"SELECT count(*) FROM (FROM {b} EXCEPT ALL FROM {a})").fetchone() == (0,), name
+            assert duckdb.execute(f"SELECT count(*) FROM (FROM {a} EXCEPT ALL FROM {b})").fetchall() == [(0,)], name
+            assert duckdb.execute(f"SELECT count(*) FROM (FROM {b} EXCEPT ALL FROM {a})").fetchall() == [(0,)], name
 
 
 # -- the module's world, read back ------------------------------------------------------------------
