@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import argparse
 import resource
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -29,15 +27,12 @@ def main() -> None:
     home = Path(args.home).resolve()
 
     from hr_pipeline.settings import Settings
-    from hr_pipeline.warehouse.dbt import DBT_PROJECT_DIR, REVIEW_SELECTION
-    from hr_pipeline.warehouse.project import dbt_vars
+    from hr_pipeline.warehouse.dbt import REVIEW_SELECTION
+    from hr_pipeline.warehouse.project import run_dbt
 
     if not args.skip_dbt:
         start = time.perf_counter()
-        subprocess.run([str(Path(sys.executable).with_name("dbt")), "build", "--exclude", REVIEW_SELECTION,
-                        "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-                        "--target-path", str(home / "dbt_target"), *dbt_vars(Settings(home=home)), "--quiet"],
-                       check=True)
+        run_dbt(Settings(home=home), "build", "--exclude", REVIEW_SELECTION, "--quiet", timeout=None).check_returncode()
         print(f"dbt build (models + tests): {time.perf_counter() - start:7.1f} s, "
               f"peak {peak_mib(resource.RUSAGE_CHILDREN):,.0f} MiB")
 

@@ -134,10 +134,12 @@ def gate_failure_lines(result, blocking: bool = True) -> list[str]:
     return lines
 
 
-def run_pipeline(settings: Settings, salt: str, progress, verbose: bool = False, asset_selection=None) -> int:
-    """Materialise every asset (or the `asset_selection` keys) in one process; non-zero when anything, the gate
-    first, fails. Runs whose process was killed are failed first; an interrupted run is failed and its rows go.
-    Runs are recorded in the home's Dagster instance (`<home>/dagster`), the one the Dagster UI is pointed at."""
+def run_pipeline(settings: Settings, salt: str, progress, verbose: bool = False, asset_selection=None,
+                 tags: dict[str, str] | None = None) -> int:
+    """Materialise every asset (or the `asset_selection` keys) in one process, the run tagged with `tags`;
+    non-zero when anything, the gate first, fails. Runs whose process was killed are failed first; an
+    interrupted run is failed and its rows go. Runs are recorded in the home's Dagster instance
+    (`<home>/dagster`), the one the Dagster UI is pointed at."""
     from hr_pipeline.resources import Warehouse
     from hr_pipeline.runs import PID_TAG, Interrupts, abandon_run, sweep_dead_runs
     from hr_pipeline.warehouse.project import dbt_project, prepare_manifest
@@ -160,8 +162,8 @@ def run_pipeline(settings: Settings, salt: str, progress, verbose: bool = False,
             instance.add_event_listener(run_id, interrupts.on_event)
             instance.add_event_listener(run_id, progress.on_event)
             result = job.execute_in_process(
-                instance=instance, run_id=run_id, tags={PID_TAG: str(os.getpid())}, raise_on_error=False,
-                asset_selection=asset_selection,
+                instance=instance, run_id=run_id, tags={**(tags or {}), PID_TAG: str(os.getpid())},
+                raise_on_error=False, asset_selection=asset_selection,
                 run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}})
             interrupted = interrupts.received
         found = (EXIT_INTERRUPTED, "interrupted") if interrupted else fault(_run_errors(result), home)

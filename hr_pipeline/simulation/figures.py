@@ -109,11 +109,16 @@ def rolling_auc(weeks: pd.DataFrame, pool: int = POOL_WEEKS) -> pd.Series:
                       for i in range(len(weeks))], index=weeks.index, dtype=float)
 
 
-def impact_ratio(frame: pd.DataFrame, numerator: str) -> float | None:
-    """The minority's rate over the majority's, of `numerator` per screened applicant, pooled over the rows."""
-    rates = {g: frame[f"{numerator}_{g}"].sum() / frame[f"screened_{g}"].sum() for g in GROUPS
-             if frame[f"screened_{g}"].sum()}
-    return float(rates["minority"] / rates["majority"]) if len(rates) == 2 and rates["majority"] else None
+def impact_ratio(frame: pd.DataFrame, numerator: str, pool: int | None = None):
+    """The minority's rate over the majority's, of `numerator` per screened applicant: pooled over all the rows
+    (None where a rate is missing), or with `pool` a series, each row pooled with the `pool - 1` before it."""
+    columns = [f"{n}_{g}" for n in (numerator, "screened") for g in GROUPS]
+    sums = frame[columns].rolling(pool, min_periods=1).sum() if pool else frame[columns].sum().to_frame().T
+    rate = {g: sums[f"{numerator}_{g}"] / sums[f"screened_{g}"] for g in GROUPS}
+    ratio = (rate["minority"] / rate["majority"]).replace([np.inf, -np.inf], np.nan)
+    if pool:
+        return ratio
+    return None if pd.isna(ratio.iloc[0]) else float(ratio.iloc[0])
 
 
 def summarise(weeks: pd.DataFrame, sim) -> dict:

@@ -3,22 +3,28 @@ world reads the outbox for the next week's screening.
 
 Every policy has its own home under `<out>/<policy>/` and simulates the same world (spec and seed) from the
 start, so the burn-in is the same for all three; they part when the pipeline's recommendations are first
-shown, at the end of the burn-in.
+shown, at the end of the burn-in. The pipeline is built on the burn-in once, and the policies then run side by
+side, a process each, as many at a time as there are cores.
 - `vendor`: the ATS keeps showing the vendor AI's recommendations; the pipeline is not run.
 - `frozen`: the pipeline is built on the burn-in (its champions trained then), and each week runs without its
   training assets: it scores with those champions for ever.
 - `loop`: the weekly job as scheduled (retraining on the new labels, challenger and promotion, learning from
   recruiters' overrides), and a retraining run whenever the drift sensor would start one.
-A weekly run leaves out what only people read (the dbt docs site, the BI exports, the review report page).
+A weekly run leaves out what only people read (the dbt docs site, the BI exports, the review report page) and
+dbt's tests, which change no table (the quality gate still blocks).
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
+import multiprocessing
+import os
 import shutil
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
@@ -29,6 +35,8 @@ from hr_pipeline.settings import Settings
 from hr_pipeline.simulation import figures
 from hr_pipeline.simulation.screener import OutboxScreener
 from hr_pipeline.simulation.spec import WEEKS_FILE, Simulation
+
+BURN_IN = ".burn_in"  # under the simulation's folder: the pipeline's build on the burn-in
 
 def weekly_selection(frozen: bool) -> list:
     """The asset keys of a simulated week's run: everything but what only people read, and for a frozen model
@@ -54,11 +62,13 @@ def run_job(settings: Settings, selection) -> int:
     interrupted run (Ctrl-C, SIGTERM) stops the simulation."""
     from hr_pipeline.cli import EXIT_INTERRUPTED, run_pipeline
     from hr_pipeline.progress import Progress
+    from hr_pipeline.warehouse.dbt import DBT_TESTS_TAG, SKIP_TESTS
 
     settings.run_log.parent.mkdir(parents=True, exist_ok=True)
     with open(settings.run_log, "a", encoding="utf-8") as out, contextlib.redirect_stdout(out), \
             contextlib.redirect_stderr(out):
-        code = run_pipeline(settings, DEMO_SALT, Progress(out, out), asset_selection=selection)
+        code = run_pipeline(settings, DEMO_SALT, Progress(out, out), asset_selection=selection,
+                            tags={DBT_TESTS_TAG: SKIP_TESTS})
     if code == EXIT_INTERRUPTED:
         raise KeyboardInterrupt(f"the run on {settings.home} was interrupted")
     return code
@@ -91,28 +101,43 @@ class DriftSensor:
         return [request.tags["drift_alarm"] for request in requests]
 
 
-def run_policy(sim: Simulation, policy: str, say: Callable[[str], None]) -> pd.DataFrame:
-    """Simulate the world under one policy; the weekly figures. The pipeline's build on the burn-in is kept under
-    `<out>/.burn_in/` and copied for the next policy that needs it: it is the same for all."""
-    from hr_pipeline.synth.extracts import World
+def screener_for(sim: Simulation, settings: Settings) -> OutboxScreener:
+    """The ATS of a pipeline policy: the home's outbox from the end of the burn-in, the vendor AI before."""
     from hr_pipeline.synth.hiring import VendorAI
+
+    start, switch = (int(pd.Timestamp(t).value // 10**9) for t in (sim.spec.start, sim.switch))
+    return OutboxScreener(settings.outbox_dir, VendorAI(start), switch)
+
+
+def build_burn_in(sim: Simulation, say: Callable[[str], None]) -> None:
+    """The pipeline's build on the burn-in, under `<out>/.burn_in/`: the same for every pipeline policy, which
+    starts from a copy of it."""
+    from hr_pipeline.synth.extracts import World
+
+    started, home = time.perf_counter(), (sim.out / BURN_IN).resolve()
+    shutil.rmtree(home, ignore_errors=True)
+    settings = Settings(home=home)
+    world = World(home, sim.spec, screener=screener_for(sim, settings))
+    world.advance(sim.switch)
+    world.close()
+    code = run_job(settings, weekly_selection(frozen=False))
+    say(f"the pipeline built on the burn-in to {sim.switch} ({time.perf_counter() - started:.0f} s, exit {code})")
+
+
+def run_policy(sim: Simulation, policy: str, say: Callable[[str], None]) -> pd.DataFrame:
+    """Simulate the world under one policy, a pipeline policy from a copy of the burn-in's build; the weekly
+    figures, also written after each week to `<policy>-weeks.parquet` beside the run's results."""
+    from hr_pipeline.synth.extracts import World
 
     home = (sim.out / policy).resolve()
     shutil.rmtree(home, ignore_errors=True)
-    settings, spec, built = Settings(home=home), sim.spec, sim.out / ".burn_in"
-    switch_t = int(pd.Timestamp(sim.switch).value // 10**9)
-    screener = None if policy == "vendor" else OutboxScreener(
-        settings.outbox_dir, VendorAI(int(spec.start.value // 10**9)), switch_t)
-    if screener and built.is_dir():
-        shutil.copytree(built, home)
-    world = World(home, spec, screener=screener)
-    started = time.perf_counter()
+    sim.results.mkdir(parents=True, exist_ok=True)
+    settings = Settings(home=home)
+    screener = None if policy == "vendor" else screener_for(sim, settings)
+    if screener:
+        shutil.copytree(sim.out / BURN_IN, home)
+    world = World(home, sim.spec, screener=screener)
     world.advance(sim.switch)
-    if screener and not built.is_dir():
-        code = run_job(settings, weekly_selection(frozen=False))
-        say(f"{policy}: the pipeline built on the burn-in to {sim.switch} ({time.perf_counter() - started:.0f} s, "
-            f"exit {code})")
-        shutil.copytree(home, built, ignore=shutil.ignore_patterns(world.work.name))
     selection = weekly_selection(frozen=policy == "frozen") if screener else None
     sensor, rows = DriftSensor(), []
     for week in range(1, sim.weeks + 1):
@@ -130,6 +155,7 @@ def run_policy(sim: Simulation, policy: str, say: Callable[[str], None]) -> pd.D
                "fallbacks": screener.fallbacks if screener else 0, "seconds": time.perf_counter() - started}
         rows.append(row)
         say(figures.week_line(row))
+        pd.DataFrame(rows).to_parquet(sim.results / f"{policy}-{WEEKS_FILE}", index=False)  # so far, to watch
     world.finish()
     return pd.DataFrame(rows)
 
@@ -139,9 +165,16 @@ def simulate(sim: Simulation, policies: tuple[str, ...], say: Callable[[str], No
     from hr_pipeline.simulation import page
 
     sim.out.mkdir(parents=True, exist_ok=True)
-    shutil.rmtree(sim.out / ".burn_in", ignore_errors=True)
-    weeks = pd.concat([run_policy(sim, policy, say) for policy in policies], ignore_index=True)
-    sim.results.mkdir(parents=True, exist_ok=True)
+    if set(policies) - {"vendor"}:
+        build_burn_in(sim, say)
+    jobs = min(len(policies), os.cpu_count() or 1)
+    if jobs > 1:  # side by side, each in a process of its own that prints its weekly lines
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+            frames = list(pool.map(run_policy, [sim] * len(policies), policies,
+                                   [functools.partial(print, flush=True)] * len(policies)))
+    else:
+        frames = [run_policy(sim, policy, say) for policy in policies]
+    weeks = pd.concat(frames, ignore_index=True)
     weeks.to_parquet(sim.results / WEEKS_FILE, index=False)
     summary = figures.summarise(weeks, sim)
     (sim.results / "summary.json").write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")

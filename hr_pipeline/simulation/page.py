@@ -14,6 +14,7 @@ from hr_pipeline.simulation import figures
 
 PAGE_FILE = "simulation.html"
 COLOURS = {"vendor": "#8c959f", "frozen": "#cf222e", "loop": "#1a7f37"}
+RATIO_POOL = 13  # weeks pooled for a rolling impact ratio: a quarter, enough minority applicants for a rate
 
 
 def _series(weeks: pd.DataFrame, value) -> dict[str, pd.DataFrame]:
@@ -24,11 +25,6 @@ def _series(weeks: pd.DataFrame, value) -> dict[str, pd.DataFrame]:
 
 def _pooled(rows: pd.DataFrame, numerator: str, denominator: str, pool: int = figures.POOL_WEEKS) -> pd.Series:
     return rows[numerator].rolling(pool, min_periods=1).sum() / rows[denominator].rolling(pool, min_periods=1).sum()
-
-
-def _ratio(rows: pd.DataFrame, numerator: str, pool: int = 13) -> pd.Series:
-    rate = {g: _pooled(rows, f"{numerator}_{g}", f"screened_{g}", pool) for g in figures.GROUPS}
-    return rate["minority"] / rate["majority"]
 
 
 def chart(page: Page, title: str, series: dict[str, pd.DataFrame], drift_at_week: int | None, y: str,
@@ -61,10 +57,12 @@ def write_page(sim, weeks: pd.DataFrame, summary: dict) -> Path:
               _series(weeks, figures.rolling_auc), drift, "AUC"),
         chart(page, f"Share routed to a person ({pool}-week pool)",
               _series(weeks, lambda r: _pooled(r, "routed", "screened")), drift, "share"),
-        chart(page, "Impact ratio of recommendations to advance, ethnicity minority (13-week pool)",
-              _series(weeks, lambda r: _ratio(r, "recommended")), drift, "ratio", Policy().four_fifths),
-        chart(page, "Impact ratio of hires per applicant, ethnicity minority (13-week pool)",
-              _series(weeks, lambda r: _ratio(r, "hires")), drift, "ratio", Policy().four_fifths),
+        chart(page, f"Impact ratio of recommendations to advance, ethnicity minority ({RATIO_POOL}-week pool)",
+              _series(weeks, lambda r: figures.impact_ratio(r, "recommended", RATIO_POOL)), drift, "ratio",
+              Policy().four_fifths),
+        chart(page, f"Impact ratio of hires per applicant, ethnicity minority ({RATIO_POOL}-week pool)",
+              _series(weeks, lambda r: figures.impact_ratio(r, "hires", RATIO_POOL)), drift, "ratio",
+              Policy().four_fifths),
     ]
     served = weeks[weeks["policy"] != "vendor"]
     if len(served) and "drift_alarm" in served:

@@ -232,6 +232,12 @@ class World:
         self.written = until.date()
         return sorted(written)
 
+    def close(self) -> None:
+        """Stop without writing the defect log or the ground truth (a world simulated only to build on); the
+        spill goes."""
+        self.con.close()
+        shutil.rmtree(self.work)
+
     def finish(self) -> GenerateSummary:
         """The defect log of everything landed, the ground truth and `world.json`; the spill goes."""
         spec, con, work, truth = self.spec, self.con, self.work, self.truth

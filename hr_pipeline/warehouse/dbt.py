@@ -17,10 +17,14 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from hr_pipeline.resources import Warehouse
-from hr_pipeline.warehouse.dbt_child import PARENT_ENV
-from hr_pipeline.warehouse.project import DBT_PROJECT_DIR, SCRIPTS_DIR, dbt_project, dbt_vars, installed_script
+from hr_pipeline.warehouse.dbt_child import HOME_ENV, PARENT_ENV
+from hr_pipeline.warehouse.project import DBT_CHILD, DBT_PROJECT_DIR, dbt_project
 
 REVIEW_SELECTION = "tag:reviews"
+# A run tagged so builds the models without their dbt tests (the simulation's weekly runs: the tests change no
+# table, and the quality gate still blocks); any other run tests everything it builds.
+DBT_TESTS_TAG = "hr_pipeline/dbt_tests"
+SKIP_TESTS = "skip"
 # dagster-dbt gives each dbt call its own `target/<op>-<run id>-<id>` folder (dbt.log, run_results.json);
 # the newest few are kept for debugging, older ones deleted.
 KEPT_DBT_TARGETS = 10
@@ -76,9 +80,11 @@ def prune_dbt_targets(target_dir: Path, keep: int = KEPT_DBT_TARGETS) -> None:
 
 def before_dbt(warehouse: Warehouse) -> None:
     """Wait until the warehouse is free: dbt-duckdb opens the file itself and would fail at once on a lock,
-    so the wait (and its message) happens here, as for every other writer. Tell the dbt child our pid."""
+    so the wait (and its message) happens here, as for every other writer. Tell the dbt child our pid and
+    the home to build in."""
     warehouse.wait_for_lock()
     os.environ[PARENT_ENV] = str(os.getpid())
+    os.environ[HOME_ENV] = str(warehouse.home_dir)
 
 
 # What the warehouse's incremental tables were last built with (incremental_fingerprint); another value,
@@ -101,6 +107,11 @@ def incremental_fingerprint(manifest: Mapping[str, Any]) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
+def incremental_keys(manifest: Mapping[str, Any]) -> set[dg.AssetKey]:
+    return {translator.get_asset_key(node) for node in manifest["nodes"].values()
+            if node["resource_type"] == "model" and node["config"]["materialized"] == "incremental"}
+
+
 def stored_fingerprint(warehouse: Warehouse) -> Optional[str]:
     if not warehouse.path.exists():
         return None
@@ -119,14 +130,18 @@ def dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse:
     """`dbt build` of the asset's selection; a full refresh when the incremental models' SQL changed since
     the warehouse's last complete build (or it has none), else their incremental run."""
     before_dbt(warehouse)
-    fingerprint = incremental_fingerprint(json.loads(dbt_project().manifest_path.read_text()))
+    manifest = json.loads(dbt_project().manifest_path.read_text())
+    fingerprint = incremental_fingerprint(manifest)
     full_refresh = stored_fingerprint(warehouse) != fingerprint
     prune_dbt_targets(DBT_PROJECT_DIR / "target", KEPT_DBT_TARGETS - 1)
     if full_refresh:
         context.log.info("dbt build --full-refresh: the incremental models changed since the last build")
-    yield from dbt.cli(["build", *dbt_vars(warehouse.settings), *(["--full-refresh"] * full_refresh)],
-                       context=context).stream()
-    if full_refresh and not context.is_subset:  # a subset leaves other incremental models as they were
+    untested = context.run.tags.get(DBT_TESTS_TAG) == SKIP_TESTS
+    if untested:
+        context.log.info(f"dbt build without tests: the run is tagged {DBT_TESTS_TAG}={SKIP_TESTS}")
+    yield from dbt.cli(["build", *(["--full-refresh"] * full_refresh),
+                        *(["--exclude-resource-type", "test"] * untested)], context=context).stream()
+    if full_refresh and incremental_keys(manifest) <= context.selected_asset_keys:  # else some were left as they were
         store_fingerprint(warehouse, fingerprint)
 
 
@@ -144,11 +159,7 @@ def review_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, wareho
     yield from dbt_build(context, dbt, warehouse)
 
 
-# `hr-pipeline-dbt` (installed beside this interpreter with the package) is dbt that dies with the process
-# running it; plain dbt where the package's scripts are not installed.
-DBT_CHILD = SCRIPTS_DIR / "hr-pipeline-dbt"
-dbt_resource = DbtCliResource(project_dir=dbt_project(),
-                              dbt_executable=str(DBT_CHILD) if DBT_CHILD.exists() else installed_script("dbt"))
+dbt_resource = DbtCliResource(project_dir=dbt_project(), dbt_executable=DBT_CHILD)
 
 
 @dg.asset(
@@ -161,7 +172,7 @@ dbt_resource = DbtCliResource(project_dir=dbt_project(),
 def dbt_docs(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse) -> dg.MaterializeResult:
     target = warehouse.settings.dbt_docs_dir
     before_dbt(warehouse)
-    dbt.cli(["docs", "generate", *dbt_vars(warehouse.settings)], manifest=dbt_project().manifest_path,
+    dbt.cli(["docs", "generate"], manifest=dbt_project().manifest_path,
             target_path=target).wait()
     context.log.info(f"dbt docs written to {target}")
     return dg.MaterializeResult(metadata={"index": dg.MetadataValue.path(str(target / "index.html"))})

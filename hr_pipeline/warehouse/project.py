@@ -8,15 +8,16 @@ its workers start, and `dagster dev` through `dbt_project()`.
 from __future__ import annotations
 
 import functools
-import json
+import os
+import subprocess
 import sysconfig
 from pathlib import Path
 
 from dagster_dbt import DbtCliResource, DbtProject
 
 from hr_pipeline.settings import Settings
+from hr_pipeline.warehouse.dbt_child import DBT_PROJECT_DIR, HOME_ENV
 
-DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 SCRIPTS_DIR = Path(sysconfig.get_path("scripts"))
 PARSED_FOLDERS = ("models", "macros", "seeds", "tests")
 
@@ -28,27 +29,36 @@ def installed_script(name: str) -> str:
     return str(path) if path.exists() else name
 
 
-def dbt_vars(settings: Settings) -> list[str]:
-    """The arguments that point dbt's profile at the home's warehouse file (dbt_project/profiles.yml)."""
-    return ["--vars", json.dumps({"warehouse_path": str(settings.warehouse_path)})]
+# `hr-pipeline-dbt` (installed beside this interpreter with the package): dbt run inside the home.
+DBT_CHILD = installed_script("hr-pipeline-dbt")
+
+
+def run_dbt(settings: Settings, *args: str, timeout: float = 900) -> subprocess.CompletedProcess:
+    """dbt on the home's warehouse from a script or test, outside Dagster; its target folder inside the home,
+    so that no other dbt call shares it."""
+    return subprocess.run([DBT_CHILD, *args, "--target-path", str(settings.home / "dbt_target")],
+                          env={**os.environ, HOME_ENV: str(settings.home)}, capture_output=True, text=True,
+                          timeout=timeout)
 
 
 def manifest_is_stale(project: DbtProject) -> bool:
-    """No manifest (a fresh clone) or one older than a model, macro, seed or test edited since."""
+    """No manifest (a fresh clone) or one older than the project or profile file, a model, macro, seed or test
+    edited since."""
     if not project.manifest_path.exists():
         return True
     built = project.manifest_path.stat().st_mtime
-    sources = [project.project_dir / "dbt_project.yml"] + [
+    sources = [project.project_dir / "dbt_project.yml", project.profiles_dir / "profiles.yml"] + [
         p for folder in PARSED_FOLDERS for p in (project.project_dir / folder).rglob("*")]
     return any(p.stat().st_mtime > built for p in sources if p.is_file())
 
 
 def prepare_manifest(project: DbtProject) -> None:
-    """Parse the project when its manifest is stale. Parsing opens no warehouse: the path only names the
-    database (`warehouse`) that the manifest's relations carry."""
+    """Parse the project when its manifest is stale. Parsing opens no warehouse: the profile's file only names
+    the database (`warehouse`) that the manifest's relations carry. The parse leaves the partial-parse state
+    that every later call starts from."""
     if manifest_is_stale(project):
         dbt = DbtCliResource(project_dir=project, dbt_executable=installed_script("dbt"))
-        dbt.cli(["parse", "--quiet", *dbt_vars(Settings.from_env())], target_path=project.target_path).wait()
+        dbt.cli(["parse", "--quiet"], target_path=project.target_path).wait()
 
 
 @functools.cache

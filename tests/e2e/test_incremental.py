@@ -4,8 +4,6 @@ table equals a `--full-refresh` build of the same raw tables (real ingest, real 
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
@@ -15,11 +13,10 @@ from conftest import AS_OF, TEST_SALT
 
 from hr_pipeline.ingest.loader import load_landing
 from hr_pipeline.settings import Settings
-from hr_pipeline.warehouse.project import DBT_PROJECT_DIR, dbt_vars
+from hr_pipeline.warehouse.project import run_dbt
 
 pytestmark = pytest.mark.e2e
 
-DBT = str(Path(sys.executable).parent / "dbt")
 WEEKS = 3  # the newest weekly extracts, held back and then added one a build
 LATE = ("hris", 6)  # the extract of this system this many weeks before the newest arrives only with the last week
 COMPARED_SCHEMAS = ("staging", "intermediate", "marts")
@@ -28,11 +25,7 @@ COMPARED_SCHEMAS = ("staging", "intermediate", "marts")
 def dbt_build(settings: Settings, *args: str) -> None:
     """`dbt build` of the models the pipeline builds before its ML assets, without their tests (they change no
     table); the target folder inside the home, so that no other dbt call shares it."""
-    build = subprocess.run(
-        [DBT, "build", "--exclude", "tag:reviews", "--exclude-resource-type", "test", *args,
-         "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-         "--target-path", str(settings.home / "dbt_target"), *dbt_vars(settings)],
-        capture_output=True, text=True, timeout=900)
+    build = run_dbt(settings, "build", "--exclude", "tag:reviews", "--exclude-resource-type", "test", *args)
     assert build.returncode == 0, build.stdout[-4000:]
 
 

@@ -3,9 +3,6 @@ it was made, and no hire_success label is learned from before its milestone has 
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -15,11 +12,10 @@ from conftest import copy_home
 
 from hr_pipeline.ml.spec import HIRE_SUCCESS
 from hr_pipeline.settings import Policy, Settings
-from hr_pipeline.warehouse.project import DBT_PROJECT_DIR, dbt_vars
+from hr_pipeline.warehouse.project import run_dbt
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("default_world")]
 
-DBT = str(Path(sys.executable).parent / "dbt")
 SAMPLE = 50  # decided applications whose candidate record changes after the decision
 CONTROLS = 20  # open applications whose candidate record changes before the as-of date
 REVISED = ("years_experience", "education", "grade_average", "international_experience", "source_channel")
@@ -120,12 +116,8 @@ def revised(default_run, tmp_path_factory):
                              FROM marts.fct_decision_outcomes
                              WHERE candidate_id IN (SELECT candidate_id FROM changes)
                                 OR requisition_id IN (SELECT requisition_id FROM requisition_changes)""").df()
-    build = subprocess.run(
-        [DBT, "build", "--select", "source:raw.ats_candidates+", "source:raw.ats_requisitions+",
-         "--exclude", "tag:reviews",
-         "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-         "--target-path", str(settings.home / "dbt_target"), *dbt_vars(settings)],
-        capture_output=True, text=True, timeout=900)
+    build = run_dbt(settings, "build", "--select", "source:raw.ats_candidates+", "source:raw.ats_requisitions+",
+                    "--exclude", "tag:reviews")
     assert build.returncode == 0, build.stdout[-4000:]
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
         after = features(con)

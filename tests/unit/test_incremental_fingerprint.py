@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 
+import dagster as dg
 import pytest
 
 from hr_pipeline.warehouse.dbt import incremental_fingerprint
@@ -42,3 +43,12 @@ def test_a_changed_incremental_model_config_or_macro_it_calls_changes_the_finger
 def test_a_changed_table_model_leaves_the_fingerprint(manifest):
     assert not changed(manifest, lambda m: m["nodes"]["model.hr_warehouse.fct_hires"]["checksum"].update(
         checksum="edited"))
+
+
+def test_only_a_build_of_every_incremental_model_may_store_the_fingerprint(manifest):
+    """The review build never holds them: storing the fingerprint there would skip a needed full refresh."""
+    from hr_pipeline.warehouse.dbt import incremental_keys, review_models, warehouse_models
+
+    keys = incremental_keys(manifest)
+    assert dg.AssetKey(["staging", "stg_ats__applications"]) in keys
+    assert keys <= set(warehouse_models.keys) and not keys & set(review_models.keys)
