@@ -4,20 +4,16 @@ figure is known in advance, so the model is held to the KPI definitions without 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from datetime import date
-from pathlib import Path
 
 import duckdb
 import pytest
+from dbt_cli import dbt_on
 
 from hr_pipeline.ml import registry
 from hr_pipeline.monitoring.tables import create_monitoring_tables
 from hr_pipeline.quality.checks import DQ_RESULTS_DDL
-from hr_pipeline.warehouse.project import DBT_PROJECT_DIR
 
-DBT = str(Path(sys.executable).parent / "dbt")
 AS_OF = date(2025, 11, 16)
 
 
@@ -102,11 +98,7 @@ def operations(tmp_path_factory) -> dict[date, tuple]:
                         "threshold, success, validated_at, expectation_class, severity) "
                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", GATE)
         con.executemany(f"INSERT INTO monitoring.fairness_audit VALUES ({', '.join('?' * 14)})", AUDIT)
-    build = subprocess.run(
-        [DBT, "build", "--select", "int_quarterly_operations", "--project-dir", str(DBT_PROJECT_DIR),
-         "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(home / "dbt_target"),
-         "--vars", json.dumps({"warehouse_path": str(path)})], capture_output=True, text=True, timeout=600)
-    assert build.returncode == 0, build.stdout[-4000:]
+    dbt_on(path, "build", "int_quarterly_operations")
     with duckdb.connect(str(path), read_only=True) as con:
         rows = con.execute("""SELECT quarter_start, model_improvement_share, promotions, time_to_impact_days,
                                      error_fix_hours, gate_failures_fixed, fairness_flags, fairness_ratios_audited
