@@ -67,9 +67,33 @@ def no_champion(spec: ModelSpec) -> str:
 
 
 def training_frame(con: duckdb.DuckDBPyConnection, spec: ModelSpec):
-    """The matured labelled rows, ordered by time, with `label`."""
-    frame = con.execute(spec.select(spec.labelled, (spec.label,))).df()
-    return frame.assign(label=frame[spec.label].astype(bool))
+    """The rows a version learns from, ordered by time: `label` what it learns (the outcome, or an early signal
+    of it where the spec learns from those and the outcome has not matured), `outcome` the matured outcome
+    (missing otherwise: versions are judged on it alone) and `label_source` where the label came from."""
+    early = spec.early_labels
+    if early is None:
+        frame = con.execute(spec.select(spec.labelled, (spec.label,))).df()
+        return frame.assign(label=frame[spec.label].astype(bool), outcome=frame[spec.label].astype(bool),
+                            label_source="outcome")
+    frame = con.execute(spec.select(f"({early.labelled}) OR ({spec.labelled})",
+                                    (early.label, early.source, spec.label, f"({spec.labelled}) AS outcome_mature"))
+                        ).df()
+    outcome = frame[spec.label].astype("boolean").where(frame["outcome_mature"].astype(bool))
+    return frame.assign(label=frame[early.label].astype("boolean"), outcome=outcome,
+                        label_source=frame[early.source])
+
+
+def outcomes(frame):
+    """The rows of a training frame whose outcome has matured, with the outcome as `label`: what versions are
+    judged on."""
+    rows = frame[frame["outcome"].notna()] if "outcome" in frame else frame
+    return rows.assign(label=rows["outcome"].astype(bool)) if "outcome" in frame else rows
+
+
+def unseen_by(entry: registry.ModelVersion, times):
+    """Whether a version never trained on rows dated `times`: in its holdout window or after its training window
+    (a version that learns from early signals trains on rows after its holdout too)."""
+    return times.between(entry.holdout_start, entry.holdout_end) | (times > entry.train_end)
 
 
 def recruiter_decisions(con: duckdb.DuckDBPyConnection, spec: ModelSpec, policy: Policy):
@@ -114,11 +138,13 @@ def figures_on(con, spec: ModelSpec, entry: registry.ModelVersion, labelled, row
 
 def evaluate_challenger(context, con, spec: ModelSpec, frame, as_of: date, policy) -> str | None:
     """When the challenger's evaluation window has passed, promote or retire it on one shared holdout:
-    the labelled rows after its training window, which neither version trained on."""
+    the matured outcomes neither version trained on (in its holdout window or after its training window)."""
     champion, challenger = registry.serving(con, spec.name)
     if challenger is None or not registry.evaluation_due(con, spec.name, as_of, policy):
         return None
-    shared = frame[frame[spec.time_column] > challenger.train_end]
+    judged = outcomes(frame)
+    times = judged[spec.time_column]
+    shared = judged[unseen_by(champion, times) & unseen_by(challenger, times)]
     rows = population(con, spec, challenger.train_end)
     figures = [figures_on(con, spec, entry, shared, rows, policy) for entry in (champion, challenger)]
     promoted, reason = registry.conclude_evaluation(con, spec.name, *figures, policy, as_of)
@@ -134,9 +160,13 @@ def build_model_asset(spec: ModelSpec) -> dg.AssetsDefinition:
         group_name="ml",
         kinds={"scikitlearn"},
         description=f"{spec.name}: the {spec.title}, one row per {spec.unit}. Trained on matured labels only "
-                    "(milestone plus a grace period for late records), time-ordered: logistic regression and "
+                    "(milestone plus a grace period for late records)"
+                    + (f", the outcome where it has matured and else an early signal of it ({spec.early_labels.label}"
+                       f", its source in {spec.early_labels.source})" if spec.early_labels else "")
+                    + ", time-ordered: logistic regression and "
                     "gradient boosting compared by forward-chaining cross-validation, the better one calibrated, "
-                    "judged on the newest quarter of labels (the holdout), versioned in ml.model_registry with "
+                    "judged on the newest quarter of matured outcomes (the holdout, never learned from), "
+                    "versioned in ml.model_registry with "
                     "a model card under <home>/reports/models/. The first version becomes champion, later ones "
                     "challenger until their evaluation. "
                     + (spec.selective_labels or "")

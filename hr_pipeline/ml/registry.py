@@ -279,7 +279,8 @@ def register(con: duckdb.DuckDBPyConnection, model_name: str, trained, artifact_
             stored, sha256(artifact), _json(trained.profile), description])
         figures = {k: trained.metrics[k] for k in ("holdout_auc", "holdout_brier")}
         log_event(con, model_name, version, "trained",
-                  f"{trained.algorithm} on {trained.n_train} matured labels, judged on {trained.n_holdout} later ones",
+                  f"{trained.algorithm} on {trained.n_train} labelled rows, "
+                  f"judged on {trained.n_holdout} held-out outcomes",
                   {**figures, "n_train": trained.n_train, "n_holdout": trained.n_holdout}, as_of=as_of)
         champion, challenger = serving(con, model_name)
         if champion is None:

@@ -30,6 +30,22 @@ class RecruiterDecisions:
 
 
 @dataclass(frozen=True)
+class EarlyLabels:
+    """Where a model learns from early signals of its outcome: the training label (the outcome where it has
+    matured, else an earlier milestone's signal where that has) and the column naming where each row's
+    label came from. Versions are still judged on the outcome alone."""
+
+    label: str  # the training label
+    labelled: str  # SQL: the training label is known and mature (a superset of the spec's `labelled`)
+    source: str  # the column naming each training label's source, one of `sources`
+    sources: dict[str, str]  # source -> in words, the outcome's own first: {"12m": "12-month outcomes", ...}
+
+    @property
+    def outcome_source(self) -> str:
+        return next(iter(self.sources))
+
+
+@dataclass(frozen=True)
 class ModelSpec:
     name: str
     title: str  # what the score is, in one line an HR reader understands
@@ -39,7 +55,7 @@ class ModelSpec:
     numerical: tuple[str, ...]
     categorical: tuple[str, ...]
     lists: tuple[str, ...]  # ';'-joined lists of taxonomy terms, one indicator per term
-    label: str
+    label: str  # the outcome: what the holdout, the champion-challenger evaluation, drift and realised AUC judge by
     labelled: str  # SQL: the row's label is known and mature (milestone plus the grace period passed)
     to_score: str  # SQL: the rows each run scores
     unit: str  # what one row is, for descriptions
@@ -51,6 +67,7 @@ class ModelSpec:
     holdout_gap_months: int = 0  # labels looking this far ahead: training rows stop this long before the holdout
     recruiter_decisions: RecruiterDecisions | None = None  # learn from recruiters' decisions too
     seasonal: bool = False  # features follow the calendar: drift compares the same calendar days of the reference
+    early_labels: EarlyLabels | None = None  # learn from early signals where the outcome has not matured yet
 
     @property
     def features(self) -> tuple[str, ...]:
@@ -87,6 +104,11 @@ HIRE_SUCCESS = ModelSpec(
     recruiter_decisions=RecruiterDecisions(score="ai_score", recommendation="ai_recommendation",
                                            decision="human_decision", advance="advance", group="job_family",
                                            feature="what_recruiters_see"),
+    # The 12-month outcome where it has matured, else the 6-month milestone's early signal (int_hire_outcomes).
+    early_labels=EarlyLabels(label="hire_success_training_label",
+                             labelled="hire_success_training_label IS NOT NULL AND decided_at IS NOT NULL",
+                             source="hire_success_label_source",
+                             sources={"12m": "12-month outcomes", "6m": "6-month early signals"}),
 )
 
 ATTRITION_RISK = ModelSpec(

@@ -173,8 +173,10 @@ def build_pipeline(spec: ModelSpec, estimator, view: RecruiterView | None = None
 
 
 def fingerprint(frame: pd.DataFrame, spec: ModelSpec, label: str) -> str:
-    """Identifies the training data, so the same data never yields a second model version."""
-    digest = pd.util.hash_pandas_object(frame[[*spec.key, *spec.features, label]], index=False)
+    """Identifies the training data, so the same data never yields a second model version: an early signal
+    replaced by the matured outcome is new data even where the two agree."""
+    extra = [c for c in ("outcome", "label_source") if spec.early_labels and c in frame and c != label]
+    digest = pd.util.hash_pandas_object(frame[[*spec.key, *spec.features, label, *extra]], index=False)
     return hashlib.sha256(digest.to_numpy().tobytes()).hexdigest()
 
 
@@ -202,22 +204,32 @@ Decisions = Callable[[pd.Timestamp], pd.DataFrame]  # the recruiters' decisions 
 @one_thread
 def train(spec: ModelSpec, frame: pd.DataFrame, data_fingerprint: str, policy: Policy,
           decisions: Decisions | None = None) -> TrainedModel:
-    """`frame`: matured labelled rows ordered by the spec's time column, with the features and `label`.
-    The newest `HOLDOUT_SHARE` of them is the holdout. With `decisions` (for a spec that learns from
-    recruiters), the recruiter view is learned from those dated before the training rows end, so it
-    knows nothing of the holdout either.
+    """`frame`: labelled rows ordered by the spec's time column, with the features, `label` (what is learned) and,
+    for a spec that learns from early signals, `outcome` (the matured outcome, missing where it has not matured)
+    and `label_source`. Without `outcome` every label is a matured outcome.
 
-    Raises `NotTrainable` when the data cannot support a model: too few labels, too few of either
-    outcome, or a holdout of one outcome only (its AUC would be undefined).
+    The holdout is the newest `HOLDOUT_SHARE` of the matured outcomes, judged on the outcome alone; training
+    takes the labelled rows before it (for labels looking ahead, the spec's gap before it) and the rows after it,
+    which only early signals label: no row dated within the holdout window is learned from. With `decisions` (for
+    a spec that learns from recruiters), the recruiter view is learned from those dated before the holdout (and
+    its gap), so it knows nothing of the holdout either.
+
+    Raises `NotTrainable` when the data cannot support a model: too few matured outcomes, too few of either
+    label, or a holdout of one outcome only (its AUC would be undefined).
     """
     if not frame[spec.time_column].is_monotonic_increasing:
         raise ValueError(f"training frame must be ordered by {spec.time_column}")
-    if len(frame) < policy.min_training_labels:
-        raise NotTrainable(f"too few matured labels: {len(frame)} < {policy.min_training_labels}")
-    holdout = frame.iloc[int(len(frame) * (1 - HOLDOUT_SHARE)):]
-    train_end = holdout[spec.time_column].iloc[0] - pd.DateOffset(months=spec.holdout_gap_months)
-    train_part = frame[frame[spec.time_column] < train_end]
-    y_train, y_holdout = train_part["label"].astype(int), holdout["label"].astype(int)
+    if "outcome" not in frame:
+        frame = frame.assign(outcome=frame["label"])
+    matured = frame[frame["outcome"].notna()]
+    if len(matured) < policy.min_training_labels:
+        raise NotTrainable(f"too few matured labels: {len(matured)} < {policy.min_training_labels}")
+    holdout = matured.iloc[int(len(matured) * (1 - HOLDOUT_SHARE)):]
+    times = frame[spec.time_column]
+    holdout_window = (holdout[spec.time_column].iloc[0], holdout[spec.time_column].iloc[-1])
+    train_end = holdout_window[0] - pd.DateOffset(months=spec.holdout_gap_months)
+    train_part = frame[(times < train_end) | (times > holdout_window[1])]
+    y_train, y_holdout = train_part["label"].astype(int), holdout["outcome"].astype(int)
     fewest = int(y_train.value_counts().reindex([0, 1], fill_value=0).min())
     if fewest < ENSEMBLE_MEMBERS:
         raise NotTrainable(f"too few of one outcome in the training window: {fewest} < {ENSEMBLE_MEMBERS}")
@@ -233,6 +245,7 @@ def train(spec: ModelSpec, frame: pd.DataFrame, data_fingerprint: str, policy: P
                                         ensemble=True)
     pipeline = build_pipeline(spec, calibrated, view).fit(train_part, y_train)
     p = pipeline.predict_proba(holdout)[:, 1]
+    sources = label_sources(spec, train_part)
     metrics = {
         "holdout_auc": _auc(y_holdout, p),
         "holdout_brier": float(brier_score_loss(y_holdout, p)),
@@ -241,20 +254,47 @@ def train(spec: ModelSpec, frame: pd.DataFrame, data_fingerprint: str, policy: P
         "train_base_rate": float(y_train.mean()),
         "recruiter_decisions": view.decisions if view else 0,
         **{f"cv_auc_{name}": auc for name, auc in cv.items()},
+        **({f"train_labels_{source}": n for source, n in sources.items()} if spec.early_labels else {}),
     }
     window = (train_part[spec.time_column].min(), train_part[spec.time_column].max())
-    description = (f"Learned {spec.label} from {len(train_part)} matured outcomes (one row per {spec.unit}), "
-                   f"dated {window[0]:%Y-%m-%d} to {window[1]:%Y-%m-%d}"
-                   + (f", with what recruiters see beyond the vendor AI ({spec.recruiter_decisions.feature}), "
-                      f"learned from {view.decisions:,} of their decisions in {', '.join(view.families)} "
-                      "and weighted by the outcomes" if view else "")
-                   + f"; {algorithm.replace('_', ' ')} chosen by time-ordered cross-validation.")
     return TrainedModel(
-        pipeline=pipeline, algorithm=algorithm, metrics=metrics, train_window=window,
-        holdout_window=(holdout[spec.time_column].min(), holdout[spec.time_column].max()),
+        pipeline=pipeline, algorithm=algorithm, metrics=metrics, train_window=window, holdout_window=holdout_window,
         n_train=len(train_part), n_holdout=len(holdout), fingerprint=data_fingerprint,
-        profile=build_profile(spec, train_part), description=description, train_frame=train_part,
+        profile=build_profile(spec, train_part), train_frame=train_part,
+        description=describe(spec, sources, window, holdout_window, len(holdout), algorithm, view),
     )
+
+
+def label_sources(spec: ModelSpec, rows: pd.DataFrame) -> dict[str, int]:
+    """How many of `rows` each label source gave, in the spec's order (the outcome's first); sources that gave
+    none included, so a version says it learned from no early signal."""
+    if spec.early_labels is None:
+        return {"outcome": len(rows)}
+    counts = rows["label_source"].value_counts() if "label_source" in rows else pd.Series(
+        {spec.early_labels.outcome_source: len(rows)})
+    unknown = set(counts.index) - set(spec.early_labels.sources)
+    if unknown:
+        raise ValueError(f"{spec.name}: label sources {sorted(unknown)} are not the spec's")
+    return {source: int(counts.get(source, 0)) for source in spec.early_labels.sources}
+
+
+def describe(spec: ModelSpec, sources: dict[str, int], window, holdout_window, n_holdout: int, algorithm: str,
+             view: RecruiterView | None) -> str:
+    """What a version learned from and was judged on, in a sentence for the registry and the model card."""
+    n_train = sum(sources.values())
+    if spec.early_labels is None:
+        learned = f"{n_train} matured outcomes"
+    else:
+        words = spec.early_labels.sources
+        learned = f"{n_train} rows: " + ", ".join(f"{n} with {words[source]}" for source, n in sources.items())
+    return (f"Learned {spec.label} from {learned} (one row per {spec.unit}), "
+            f"dated {window[0]:%Y-%m-%d} to {window[1]:%Y-%m-%d}"
+            + (f", with what recruiters see beyond the vendor AI ({spec.recruiter_decisions.feature}), "
+               f"learned from {view.decisions:,} of their decisions in {', '.join(view.families)} "
+               "and weighted by the outcomes" if view else "")
+            + f"; {algorithm.replace('_', ' ')} chosen by time-ordered cross-validation; judged on the newest "
+            f"{n_holdout} matured {words[spec.early_labels.outcome_source] if spec.early_labels else 'outcomes'} "
+            f"(holdout, dated {holdout_window[0]:%Y-%m-%d} to {holdout_window[1]:%Y-%m-%d}), none learned from.")
 
 
 @one_thread

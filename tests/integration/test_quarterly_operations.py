@@ -8,12 +8,11 @@ from datetime import date
 
 import duckdb
 import pytest
+from dbt_cli import dbt_on
 
 from hr_pipeline.ml import registry
 from hr_pipeline.monitoring.tables import create_monitoring_tables
 from hr_pipeline.quality.checks import DQ_RESULTS_DDL
-from hr_pipeline.settings import Settings
-from hr_pipeline.warehouse.project import run_dbt
 
 AS_OF = date(2025, 11, 16)
 
@@ -99,8 +98,7 @@ def operations(tmp_path_factory) -> dict[date, tuple]:
                         "threshold, success, validated_at, expectation_class, severity) "
                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", GATE)
         con.executemany(f"INSERT INTO monitoring.fairness_audit VALUES ({', '.join('?' * 14)})", AUDIT)
-    build = run_dbt(Settings(home=home), "build", "--select", "int_quarterly_operations", timeout=600)
-    assert build.returncode == 0, build.stdout[-4000:]
+    dbt_on(path, "build", "int_quarterly_operations")
     with duckdb.connect(str(path), read_only=True) as con:
         rows = con.execute("""SELECT quarter_start, model_improvement_share, promotions, time_to_impact_days,
                                      error_fix_hours, gate_failures_fixed, fairness_flags, fairness_ratios_audited

@@ -32,6 +32,8 @@ def build_warehouse(home: Path, matured: int, open_apps: int = 30) -> None:
             SELECT printf('A%05d', i) AS application_id, printf('C%05d', i) AS candidate_id,
                    i >= {matured} AS is_open, i < {matured} AS hired, i < {matured} AS hire_success_label_mature,
                    CASE WHEN i < {matured} THEN (i * 7 % 13) + (i % 3) * 2 >= 9 END AS hire_success,
+                   CASE WHEN i < {matured} THEN (i * 7 % 13) + (i % 3) * 2 >= 9 END AS hire_success_training_label,
+                   CASE WHEN i < {matured} THEN '12m' END AS hire_success_label_source,
                    CASE WHEN i < {matured} THEN TIMESTAMP '2024-01-01' + to_days(CAST(i * 500 / {matured} AS INTEGER))
                    END AS decided_at,
                    CASE WHEN i < {matured} THEN TIMESTAMP '2024-02-01' + to_days(CAST(i * 500 / {matured} AS INTEGER))

@@ -73,6 +73,8 @@ def test_dbt_vars_equal_the_policy_and_the_contract():
     assert variables["milestone_window_days"] == POLICY.milestone_window_days
     assert variables["early_warning_lead_days"] == POLICY.early_warning_lead_days
     assert variables["attrition_horizon_months"] == POLICY.attrition_horizon_months
+    assert variables["early_label_min_rating_6m"] == POLICY.early_label_min_rating
+    assert variables["early_label_min_satisfaction_6m"] == POLICY.early_label_min_satisfaction
     assert tuple(variables["customer_facing_families"]) == CUSTOMER_FACING_FAMILIES
     assert tuple(variables["application_stages"]) == STAGES
 
@@ -105,6 +107,8 @@ POLICY_MENTIONS = [
      POLICY.fairness_min_group),
     ("early-warning lead", r"at least (\d+) days before", POLICY.early_warning_lead_days),
     ("milestone window", r"within (\d+) days of", POLICY.milestone_window_days),
+    ("early-signal rating", r"6-month rating of at least (\d+)", POLICY.early_label_min_rating),
+    ("early-signal satisfaction", r"satisfaction of at least (\d+)", POLICY.early_label_min_satisfaction),
 ]
 RENDERED_DOCS = (SYNTHETIC_WORLD_DOC, ROOT / "docs" / "extract-contract.md")
 HAND_WRITTEN_DOCS = [ROOT / "README.md"] + [p for p in sorted((ROOT / "docs").glob("*.md")) if p not in RENDERED_DOCS]
@@ -130,3 +134,6 @@ def test_the_doc_check_finds_restated_numbers_and_passes_the_policy_s():
     assert [line.split(":")[0] for line in misstated_policy_numbers(
         "an impact ratio below 0.75 is flagged; groups of fewer than 20 people get none")] == [
         "four-fifths line", "fairness minimum group"]
+    assert [line.split(":")[0] for line in misstated_policy_numbers(
+        "still employed with a 6-month rating of at least 9 and a satisfaction of at least 9")] == [
+        "early-signal rating", "early-signal satisfaction"]

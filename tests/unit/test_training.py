@@ -167,3 +167,52 @@ def test_features_hash_is_sha256_of_the_canonical_json():
     assert features_hash(SPEC, {**features, "years_experience": 5}) != features_hash(SPEC, features)
     frame = pd.DataFrame([features, {**features, "education": float("nan")}])
     assert features_hashes(SPEC, frame) == [features_hash(SPEC, features)] * 2
+
+
+def with_early_signals(frame: pd.DataFrame, newest: int, inside: tuple[int, ...] = ()) -> pd.DataFrame:
+    """The newest `newest` rows (and the rows `inside`) labelled by 6-month early signals: no matured outcome."""
+    early = np.zeros(len(frame), bool)
+    early[len(frame) - newest:] = True
+    early[list(inside)] = True
+    return frame.assign(outcome=frame["label"].astype("boolean").where(~early),
+                        label_source=np.where(early, "6m", "12m"))
+
+
+def test_early_signals_are_learned_from_and_the_holdout_is_the_newest_matured_outcomes_none_learned_from():
+    frame = with_early_signals(decisions(500), newest=100, inside=(350, 360))
+    trained = fit(frame)
+    matured = frame[frame["outcome"].notna()]
+    holdout = matured.iloc[int(len(matured) * 0.75):]
+    assert trained.n_holdout == len(holdout)
+    assert trained.metrics["holdout_base_rate"] == pytest.approx(holdout["outcome"].astype(float).mean())
+    assert trained.holdout_window == (holdout["decided_at"].iloc[0], holdout["decided_at"].iloc[-1])
+    learned = set(trained.train_frame["application_id"])
+    window = frame["decided_at"].between(*trained.holdout_window)
+    assert learned == set(frame["application_id"][~window])  # the early rows inside the window are left out too
+    assert trained.train_window[1] == frame["decided_at"].iloc[-1] > trained.holdout_window[1]
+    assert (trained.metrics["train_labels_12m"], trained.metrics["train_labels_6m"]) == (
+        (~window & frame["outcome"].notna()).sum(), 100)
+    assert trained.metrics["train_labels_12m"] + trained.metrics["train_labels_6m"] == trained.n_train
+    assert trained.description.startswith(
+        f"Learned hire_success from {trained.n_train} rows: {trained.metrics['train_labels_12m']} with 12-month "
+        f"outcomes, 100 with 6-month early signals (one row per {SPEC.unit})")
+    assert f"judged on the newest {trained.n_holdout} matured 12-month outcomes" in trained.description
+
+
+def test_only_matured_outcomes_count_towards_the_labels_a_version_needs():
+    with pytest.raises(NotTrainable, match=f"^too few matured labels: 30 < {POLICY.min_training_labels}$"):
+        fit(with_early_signals(decisions(130), newest=100))
+
+
+def test_an_early_signal_replaced_by_its_outcome_is_new_data_even_where_they_agree():
+    frame = with_early_signals(decisions(200), newest=50)
+    matured = frame.assign(outcome=frame["label"].astype("boolean"), label_source="12m")
+    assert fingerprint(frame, SPEC, "label") != fingerprint(matured, SPEC, "label")
+    assert fingerprint(frame, replace(SPEC, early_labels=None), "label") == fingerprint(
+        matured, replace(SPEC, early_labels=None), "label")
+
+
+def test_a_spec_without_early_signals_says_it_learned_from_matured_outcomes():
+    trained = fit(decisions(400), replace(SPEC, early_labels=None))
+    assert trained.description.startswith(f"Learned hire_success from {trained.n_train} matured outcomes (")
+    assert not any(k.startswith("train_labels_") for k in trained.metrics)

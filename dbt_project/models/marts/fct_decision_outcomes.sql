@@ -1,6 +1,7 @@
 {#- Every application's screening with what happened afterwards: the AI's recommendation (none yet
     while it awaits one), the recruiter's decision, the hire, and the hire's outcome at each milestone,
-    beside the features as they were known on the decision date (int_application_features). The
+    beside the features as they were known on the decision date (int_application_features), and the
+    label hire_success learns from (the 12-month label, else the 6-month early signal). The
     training and audit table of the feedback loop, and the open applications the pipeline scores. -#}
 select
     applications.application_id,
@@ -40,7 +41,9 @@ select
     coalesce(outcomes.outcome_recorded_{{ month }}m, false) as outcome_recorded_{{ month }}m,
     {% endfor %}
     coalesce(outcomes.hire_success_label_mature, false) as hire_success_label_mature,
-    outcomes.hire_success
+    outcomes.hire_success,
+    outcomes.hire_success_training_label,
+    outcomes.hire_success_label_source
 from {{ ref('int_applications') }} as applications
 left join {{ ref('stg_ats__ai_recommendations') }} as recommendations
     on recommendations.application_id = applications.application_id
