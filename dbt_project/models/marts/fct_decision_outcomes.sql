@@ -11,6 +11,7 @@ select
     features.job_family,
     applications.applied_at,
     recommendations.recommended_at,
+    recommendations.recommended_at is not null as ai_supported,
     decisions.decided_at,
     recommendations.score as ai_score,
     recommendations.confidence as ai_confidence,

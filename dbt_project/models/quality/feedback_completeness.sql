@@ -8,4 +8,4 @@ select
     {%- if not loop.last %},{% endif %}
     {% endfor %}
 from {{ ref('fct_decision_outcomes') }}
-where hired and recommended_at is not null  -- AI-supported: the hire's application had an AI recommendation
+where hired and ai_supported

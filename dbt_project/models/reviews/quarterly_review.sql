@@ -91,7 +91,7 @@ feedback_{{ month }}m as (
         {{ feedback_completeness(month) }} as feedback_completeness_{{ month }}m_share,
         count(case when matured_{{ month }}m then 1 end) as feedback_due_{{ month }}m
     from {{ ref('fct_decision_outcomes') }}
-    where hired and recommended_at is not null  -- AI-supported: the hire's application had an AI recommendation
+    where hired and ai_supported
     group by 1
 ),
 
