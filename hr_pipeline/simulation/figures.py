@@ -121,6 +121,17 @@ def impact_ratio(frame: pd.DataFrame, numerator: str, pool: int | None = None):
     return None if pd.isna(ratio.iloc[0]) else float(ratio.iloc[0])
 
 
+def weeks_to_recover(week: pd.Series, after: pd.Series, level: float, start: int) -> int | None:
+    """Weeks from the drift to the first week the served AUC (`after`, rolling, by row) is back within
+    `RECOVERED_WITHIN` of `level` after it first fell below: 0 when it never fell, None when it has not come back.
+    The pool still holds weeks from before the drift at first, so "within" alone would count those as recovered."""
+    fell = after[after < level - RECOVERED_WITHIN]
+    if not len(fell):
+        return 0
+    back = after[(after.index > fell.index[0]) & (after >= level - RECOVERED_WITHIN)]
+    return int(week[back.index[0]] - start) if len(back) else None
+
+
 def summarise(weeks: pd.DataFrame, sim) -> dict:
     """Per policy, after the drift (or over the whole run without one): the mean true success probability of
     the hires, the served AUC before and at the end, time to impact and the improvement rate per month."""
@@ -133,10 +144,7 @@ def summarise(weeks: pd.DataFrame, sim) -> dict:
         rolling = rolling_auc(rows)
         level = pooled_auc(before["scores"].tolist()[-POOL_WEEKS:], before["outcomes"].tolist()[-POOL_WEEKS:])
         after_rolling = rolling[rows["week"] > start]
-        recovered = None
-        if level is not None:
-            back = after_rolling[after_rolling >= level - RECOVERED_WITHIN]
-            recovered = int(rows.loc[back.index[0], "week"] - start) if len(back) else None
+        recovered = None if level is None else weeks_to_recover(rows["week"], after_rolling, level, start)
         first = after_rolling.dropna()
         monthly = None
         if len(first) >= 2 * POOL_WEEKS:
