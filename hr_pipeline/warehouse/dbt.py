@@ -92,11 +92,16 @@ def before_dbt(warehouse: Warehouse) -> None:
 FINGERPRINT_TABLE = "staging.incremental_fingerprint"
 
 
+def incremental_models(manifest: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
+    """(unique id, node) of the incremental models, in id order."""
+    return sorted((uid, node) for uid, node in manifest["nodes"].items()
+                  if node["resource_type"] == "model" and node["config"]["materialized"] == "incremental")
+
+
 def incremental_fingerprint(manifest: Mapping[str, Any]) -> str:
     """A hash of what the incremental models' rows depend on: each one's SQL and config and every macro it
     calls, directly or through another macro."""
-    models = sorted((uid, node) for uid, node in manifest["nodes"].items()
-                    if node["resource_type"] == "model" and node["config"]["materialized"] == "incremental")
+    models = incremental_models(manifest)
     macros, todo = set(), [m for _, node in models for m in node["depends_on"]["macros"]]
     while todo:
         if (macro := todo.pop()) not in macros and macro in manifest["macros"]:
@@ -108,8 +113,7 @@ def incremental_fingerprint(manifest: Mapping[str, Any]) -> str:
 
 
 def incremental_keys(manifest: Mapping[str, Any]) -> set[dg.AssetKey]:
-    return {translator.get_asset_key(node) for node in manifest["nodes"].values()
-            if node["resource_type"] == "model" and node["config"]["materialized"] == "incremental"}
+    return {translator.get_asset_key(node) for _, node in incremental_models(manifest)}
 
 
 def stored_fingerprint(warehouse: Warehouse) -> Optional[str]:
