@@ -21,10 +21,6 @@ from hr_pipeline.warehouse.dbt_child import HOME_ENV, PARENT_ENV
 from hr_pipeline.warehouse.project import DBT_CHILD, DBT_PROJECT_DIR, dbt_project
 
 REVIEW_SELECTION = "tag:reviews"
-# A run tagged so builds the models without their dbt tests (the simulation's weekly runs: the tests change no
-# table, and the quality gate still blocks); any other run tests everything it builds.
-DBT_TESTS_TAG = "hr_pipeline/dbt_tests"
-SKIP_TESTS = "skip"
 # dagster-dbt gives each dbt call its own `target/<op>-<run id>-<id>` folder (dbt.log, run_results.json);
 # the newest few are kept for debugging, older ones deleted.
 KEPT_DBT_TARGETS = 10
@@ -140,11 +136,7 @@ def dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse:
     prune_dbt_targets(DBT_PROJECT_DIR / "target", KEPT_DBT_TARGETS - 1)
     if full_refresh:
         context.log.info("dbt build --full-refresh: the incremental models changed since the last build")
-    untested = context.run.tags.get(DBT_TESTS_TAG) == SKIP_TESTS
-    if untested:
-        context.log.info(f"dbt build without tests: the run is tagged {DBT_TESTS_TAG}={SKIP_TESTS}")
-    yield from dbt.cli(["build", *(["--full-refresh"] * full_refresh),
-                        *(["--exclude-resource-type", "test"] * untested)], context=context).stream()
+    yield from dbt.cli(["build", *(["--full-refresh"] * full_refresh)], context=context).stream()
     if full_refresh and incremental_keys(manifest) <= context.selected_asset_keys:  # else some were left as they were
         store_fingerprint(warehouse, fingerprint)
 
@@ -166,17 +158,44 @@ def review_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, wareho
 dbt_resource = DbtCliResource(project_dir=dbt_project(), dbt_executable=DBT_CHILD)
 
 
+# In the docs folder: the fingerprint of what the site was generated from (docs_fingerprint).
+DOCS_FINGERPRINT_FILE = "fingerprint.txt"
+
+
+def docs_fingerprint(warehouse: Warehouse) -> str:
+    """A hash of everything the docs site shows: the project's manifest (models, tests, descriptions, SQL) and
+    the catalog, i.e. every relation's columns, types and comments. dbt-duckdb's catalog carries no row counts,
+    so a week of new rows leaves the site as it was."""
+    manifest = json.loads(dbt_project().manifest_path.read_text())
+    manifest.pop("metadata", None)  # when and by which invocation it was parsed
+    with warehouse.connect(read_only=True) as con:
+        catalog = con.execute("""
+            SELECT schema_name, table_name, column_name, data_type, comment, NULL FROM duckdb_columns()
+            WHERE NOT internal
+            UNION ALL SELECT schema_name, table_name, NULL, NULL, NULL, comment FROM duckdb_tables() WHERE NOT internal
+            UNION ALL SELECT schema_name, view_name, NULL, NULL, NULL, comment FROM duckdb_views() WHERE NOT internal
+            ORDER BY ALL""").fetchall()
+    return hashlib.sha256(json.dumps([manifest, catalog], sort_keys=True, default=str).encode()).hexdigest()
+
+
 @dg.asset(
     key=["warehouse", "dbt_docs"],
     deps=[warehouse_models, review_models],
     group_name="warehouse",
     kinds={"dbt"},
-    description="The dbt docs site (index.html, manifest and catalog) for analysts, under <home>/dbt_docs.",
+    description="The dbt docs site (index.html, manifest and catalog) for analysts, under <home>/dbt_docs; "
+                "generated again only when the project or the warehouse's columns changed.",
 )
 def dbt_docs(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse) -> dg.MaterializeResult:
     target = warehouse.settings.dbt_docs_dir
-    before_dbt(warehouse)
-    dbt.cli(["docs", "generate"], manifest=dbt_project().manifest_path,
-            target_path=target).wait()
-    context.log.info(f"dbt docs written to {target}")
-    return dg.MaterializeResult(metadata={"index": dg.MetadataValue.path(str(target / "index.html"))})
+    stamp, fingerprint = target / DOCS_FINGERPRINT_FILE, docs_fingerprint(warehouse)
+    current = (target / "index.html").exists() and stamp.exists() and stamp.read_text() == fingerprint
+    if current:
+        context.log.info(f"dbt docs in {target} are current: neither the project nor a column changed")
+    else:
+        before_dbt(warehouse)
+        dbt.cli(["docs", "generate"], manifest=dbt_project().manifest_path, target_path=target).wait()
+        stamp.write_text(fingerprint)
+        context.log.info(f"dbt docs written to {target}")
+    return dg.MaterializeResult(metadata={"index": dg.MetadataValue.path(str(target / "index.html")),
+                                          "generated": not current})

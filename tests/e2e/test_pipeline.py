@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import json
+
+import dagster as dg
 import duckdb
 import pytest
+from conftest import copy_home
 from landing import landing_relation
 
 from hr_pipeline.ingest.contracts import CONTRACTS
 from hr_pipeline.ml.routing import RANDOM_SAMPLE_SALT, stable_draw
 from hr_pipeline.ml.spec import HIRE_SUCCESS
+from hr_pipeline.resources import Warehouse
 from hr_pipeline.settings import Policy
+from hr_pipeline.warehouse.dbt import DOCS_FINGERPRINT_FILE, dbt_docs, dbt_resource, docs_fingerprint
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("default_world")]
 
@@ -128,6 +134,29 @@ def test_docs_site_and_bi_exports_are_written_after_the_build(default_run):
             exported = default_run.home / "exports" / "marts" / f"{table}.parquet"
             rows = wh.execute(f"SELECT count(*) FROM marts.{table}").fetchall()[0][0]
             assert duckdb.sql(f"SELECT count(*) FROM '{exported}'").fetchall()[0][0] == rows, table
+
+
+def test_docs_site_is_generated_again_only_when_a_column_changed(default_run, tmp_path):
+    """A week of new rows leaves the site as it was (the dbt call is skipped); a new column regenerates it."""
+    home = copy_home(default_run, tmp_path / "home")
+    docs, warehouse = home / "dbt_docs", Warehouse(home=str(home))
+    assert (docs / DOCS_FINGERPRINT_FILE).read_text() == docs_fingerprint(warehouse)
+
+    def materialise_docs() -> bool:
+        result = dg.materialize([dbt_docs], resources={"warehouse": warehouse, "dbt": dbt_resource})
+        return result.asset_materializations_for_node("warehouse__dbt_docs")[0].metadata["generated"].value
+
+    with duckdb.connect(str(warehouse.path)) as con:
+        con.execute("INSERT INTO marts.fct_hires SELECT * FROM marts.fct_hires")
+    written = (docs / "catalog.json").stat().st_mtime_ns
+    assert not materialise_docs()
+    assert (docs / "catalog.json").stat().st_mtime_ns == written
+
+    with duckdb.connect(str(warehouse.path)) as con:
+        con.execute("ALTER TABLE marts.fct_hires ADD COLUMN added_by_the_test INTEGER")
+    assert materialise_docs()
+    catalog = json.loads((docs / "catalog.json").read_text())
+    assert "added_by_the_test" in catalog["nodes"]["model.hr_warehouse.fct_hires"]["columns"]
 
 
 def test_identity_resolution_matches_every_hire_to_the_employee_the_ground_truth_says(default_run):
