@@ -11,7 +11,7 @@ from hr_pipeline.monitoring.assets import monitoring_assets
 from hr_pipeline.monitoring.fairness_audit import fairness_audit, impact_ratios_above_four_fifths
 from hr_pipeline.monitoring.sensors import build_retrain_sensor
 from hr_pipeline.outbox.assets import ats_recommendations
-from hr_pipeline.quality.checks import dq_results, suite_checks
+from hr_pipeline.quality.checks import dq_results, quality_gate
 from hr_pipeline.resources import Pseudonymiser, Warehouse
 from hr_pipeline.reviews.assets import review_report
 from hr_pipeline.settings import Settings
@@ -35,7 +35,7 @@ def build_defs(settings: Settings | None = None, salt: str | None = None) -> dg.
     return dg.Definitions(
         assets=[*ingest_assets, warehouse_models, review_models, dbt_docs, bi_exports, *ml_assets, *monitoring_assets,
                 fairness_audit, dq_results, review_report, ats_recommendations],
-        asset_checks=[*suite_checks, *ml_checks, impact_ratios_above_four_fifths],
+        asset_checks=[quality_gate, *ml_checks, impact_ratios_above_four_fifths],
         jobs=[feedback_loop_job, ingest_job, quarterly_job],
         schedules=[
             dg.ScheduleDefinition(name="weekly_review_schedule", job=feedback_loop_job, cron_schedule="0 6 * * 1",

@@ -15,14 +15,14 @@ from typing import Iterator, TextIO
 
 import dagster as dg
 
-from hr_pipeline.quality.checks import CHECKS
+from hr_pipeline.quality.checks import CHECKS, GATE_STEP
 from hr_pipeline.quality.gx_gate import BLOCKING, WARNING
 
 HEARTBEAT_SECONDS = 10  # longest silence in a phase; on a terminal the status line is redrawn every second
 QUIET_HEARTBEAT_SECONDS = 60  # into a file or pipe, a heartbeat that says nothing new waits this long
 CLEAR_LINE = "\r\033[K"
 GATE_PHASE = "quality gate"
-# Phase of each step; ingest steps are `ingest <system>`, suite checks the quality gate.
+# Phase of each step; ingest steps are `ingest <system>`.
 PHASES = {
     "warehouse_models": "dbt warehouse build",
     "ml__review_queue": "routing",
@@ -42,7 +42,7 @@ INGEST_COUNTS = ("files_loaded", "rows_loaded", "rows_quarantined", "files_quara
 def phase_of(step_key: str) -> str:
     if step_key.startswith("ingest_"):
         return f"ingest {step_key.removeprefix('ingest_')}"
-    if step_key.endswith("_suite"):
+    if step_key == GATE_STEP:
         return GATE_PHASE
     if step_key.startswith("ml__") and "_model" in step_key:  # training and the checks on its versions
         return "models"

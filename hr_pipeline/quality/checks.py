@@ -1,4 +1,4 @@
-"""The quality gate as Dagster asset checks, one multi-check per suite in `expectations/`.
+"""The quality gate as Dagster asset checks: two per suite in `expectations/`, all run in one step.
 
 A suite's critical expectations make its blocking `quality_gate` check: when it fails, nothing
 downstream of the table runs. Its warning expectations make the non-blocking `quality_warnings`
@@ -29,6 +29,7 @@ ALTER TABLE quality.dq_results ADD COLUMN IF NOT EXISTS expectation_class VARCHA
 ALTER TABLE quality.dq_results ADD COLUMN IF NOT EXISTS severity VARCHAR;
 """
 
+GATE_STEP = "quality_gate"  # the one step that validates every suite
 CHECKS = {
     BLOCKING: ("quality_gate", "Blocking: when one of these fails nothing downstream runs"),
     WARNING: ("quality_warnings", "Warning only: a failure is shown and kept in the history, nothing is stopped"),
@@ -76,31 +77,37 @@ def _asset_key(suite: dict) -> dg.AssetKey:
     return dg.AssetKey(suite["meta"]["table"].split("."))
 
 
-def _suite_check(suite: dict) -> dg.AssetChecksDefinition:
-    asset = _asset_key(suite)
-    specs = {severity: dg.AssetCheckSpec(CHECKS[severity][0], asset=asset, blocking=severity == BLOCKING,
-                                         description=_describe(suite, severity))
-             for severity in (BLOCKING, WARNING) if severity in severities(suite)}
+def _specs(suite: dict) -> dict[str, dg.AssetCheckSpec]:
+    """The suite's checks by severity: blocking `quality_gate`, warning-only `quality_warnings`."""
+    return {severity: dg.AssetCheckSpec(CHECKS[severity][0], asset=_asset_key(suite), blocking=severity == BLOCKING,
+                                        description=_describe(suite, severity))
+            for severity in (BLOCKING, WARNING) if severity in severities(suite)}
 
-    @dg.multi_asset_check(specs=list(specs.values()), name=f"{suite['name']}_suite")
-    def _check(context: dg.AssetCheckExecutionContext, warehouse: Warehouse):
-        (gate,) = run_suites(warehouse.path, [suite], warehouse.reports_dir, suite_parameters(warehouse))
+
+@dg.multi_asset_check(specs=[spec for suite in SUITES for spec in _specs(suite).values()], name=GATE_STEP,
+                      can_subset=True)
+def quality_gate(context: dg.AssetCheckExecutionContext, warehouse: Warehouse):
+    """Every selected suite in one GX checkpoint: one GX context and one Data Docs build per run, not per suite."""
+    selected = [suite for suite in SUITES
+                if any(spec.key in context.selected_asset_check_keys for spec in _specs(suite).values())]
+    gates = {gate.table: gate for gate in run_suites(warehouse.path, selected, warehouse.reports_dir,
+                                                      suite_parameters(warehouse))}
+    docs = dg.MetadataValue.path(str(warehouse.reports_dir / DATA_DOCS / "index.html"))
+    for suite in selected:
+        gate = gates[suite["meta"]["table"]]
         record_results(warehouse, context.run.run_id, gate)
         for failure in gate.failures:
             log = context.log.error if failure.blocking else context.log.warning
             log(f"quality gate {gate.table}: {failure.line()}")
-        docs = dg.MetadataValue.path(str(warehouse.reports_dir / DATA_DOCS / "index.html"))
-        for severity, spec in specs.items():
-            blocking = severity == BLOCKING
-            yield dg.AssetCheckResult(
-                asset_key=asset, check_name=spec.name, passed=gate.passed(blocking),
-                severity=dg.AssetCheckSeverity.ERROR if blocking else dg.AssetCheckSeverity.WARN,
-                metadata={**gate.as_metadata(blocking), "data_docs": docs})
-
-    return _check
+        for severity, spec in _specs(suite).items():
+            if spec.key in context.selected_asset_check_keys:
+                blocking = severity == BLOCKING
+                yield dg.AssetCheckResult(
+                    asset_key=spec.asset_key, check_name=spec.name, passed=gate.passed(blocking),
+                    severity=dg.AssetCheckSeverity.ERROR if blocking else dg.AssetCheckSeverity.WARN,
+                    metadata={**gate.as_metadata(blocking), "data_docs": docs})
 
 
-suite_checks = [_suite_check(suite) for suite in SUITES]
 GATED_ASSETS = [_asset_key(suite) for suite in SUITES if BLOCKING in severities(suite)]
 
 dq_results = dg.AssetSpec(

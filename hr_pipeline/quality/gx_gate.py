@@ -16,12 +16,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-# DuckDB's working memory for the gate's queries; beyond it, hash tables (uniqueness over millions
-# of keys) spill to disk instead of growing the process.
-MEMORY_LIMIT = "512MB"
+from hr_pipeline.settings import DuckDBLimits
+
 BLOCKING = "critical"
 WARNING = "warning"
 DATA_DOCS = "data_docs"
+# Validation results the Data Docs index lists, newest first: about a year of weekly gate runs of every suite.
+# Each build reads every result it lists, so an unbounded index would make each run slower than the last;
+# older pages stay on disk, and quality.dq_results keeps the whole history.
+DATA_DOCS_LISTED_RESULTS = 400
 
 
 @dataclass(frozen=True)
@@ -107,11 +110,13 @@ def run_suites(warehouse: Path, suites: list[dict[str, Any]], reports_dir: Path,
     from hr_pipeline.quality.duckdb_dialect import DRIVER
 
     schemas = ",".join(sorted({suite["meta"]["table"].split(".")[0] for suite in suites}))
+    # Within DuckDBLimits, hash tables (uniqueness over millions of keys) spill to disk instead of growing the process.
+    limits = "&".join(f"{name}={value}" for name, value in DuckDBLimits.from_env().config().items())
     context = _context(reports_dir)
     datasource = context.data_sources.add_or_update_sql(
         "warehouse",
         connection_string=f"{DRIVER.replace('.', '+')}:///{warehouse}?search_path={schemas}&access_mode=read_only"
-                          f"&memory_limit={MEMORY_LIMIT}&temp_directory={reports_dir / 'great_expectations' / 'spill'}",
+                          f"&{limits}&temp_directory={reports_dir / 'great_expectations' / 'spill'}",
         kwargs={"poolclass": NullPool},  # no connection outlives a query: the file is free for dbt after
     )
     definitions = []
@@ -132,7 +137,7 @@ def run_suites(warehouse: Path, suites: list[dict[str, Any]], reports_dir: Path,
 
 def _context(reports_dir: Path):
     """An in-process GX context whose stores and Data Docs are files under the reports folder, so
-    the Data Docs index lists every run, not only the latest."""
+    the Data Docs index lists the runs before this one too, not only the latest."""
     import great_expectations as gx
     from great_expectations.data_context.types.base import (
         DataContextConfig,
@@ -145,7 +150,8 @@ def _context(reports_dir: Path):
         "class_name": "SiteBuilder",
         "show_how_to_buttons": False,
         "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(reports_dir / DATA_DOCS)},
-        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder",
+                               "validation_results_limit": DATA_DOCS_LISTED_RESULTS},
     }
     config = DataContextConfig(
         store_backend_defaults=FilesystemStoreBackendDefaults(root_directory=str(root)),

@@ -141,3 +141,15 @@ def test_data_docs_are_written_under_reports_and_keep_every_run_of_every_suite(t
     assert "fct_decision_outcomes" in index and "extract_freshness" in index
     pages = list((tmp_path / "reports" / gx_gate.DATA_DOCS / "validations").rglob("*.html"))
     assert len(pages) == 3
+
+
+def test_the_data_docs_index_lists_only_the_newest_results_and_keeps_the_older_pages(tmp_path, monkeypatch):
+    monkeypatch.setattr(gx_gate, "DATA_DOCS_LISTED_RESULTS", 2)
+    for missing in (0.10, 0.0, 0.05):
+        run(tmp_path, decision_outcomes(missing), suites=("fct_decision_outcomes",))
+
+    docs = tmp_path / "reports" / gx_gate.DATA_DOCS
+    index = (docs / "index.html").read_text(encoding="utf-8")
+    pages = sorted((docs / "validations").rglob("*.html"), key=lambda page: page.stat().st_mtime_ns)
+    listed = [page.relative_to(docs).as_posix() in index for page in pages]
+    assert listed == [False, True, True]
