@@ -135,11 +135,11 @@ def gate_failure_lines(result, blocking: bool = True) -> list[str]:
 
 
 def run_pipeline(settings: Settings, salt: str, progress, verbose: bool = False, asset_selection=None,
-                 tags: dict[str, str] | None = None) -> int:
-    """Materialise every asset (or the `asset_selection` keys) in one process, the run tagged with `tags`;
-    non-zero when anything, the gate first, fails. Runs whose process was killed are failed first; an
-    interrupted run is failed and its rows go. Runs are recorded in the home's Dagster instance
-    (`<home>/dagster`), the one the Dagster UI is pointed at."""
+                 asset_check_selection=None) -> int:
+    """Materialise every asset (or the `asset_selection` keys, with every check on them or only the
+    `asset_check_selection` keys) in one process; non-zero when anything, the gate first, fails. Runs whose
+    process was killed are failed first; an interrupted run is failed and its rows go. Runs are recorded in the
+    home's Dagster instance (`<home>/dagster`), the one the Dagster UI is pointed at."""
     from hr_pipeline.resources import Warehouse
     from hr_pipeline.runs import PID_TAG, Interrupts, abandon_run, sweep_dead_runs
     from hr_pipeline.warehouse.project import dbt_project, prepare_manifest
@@ -151,6 +151,9 @@ def run_pipeline(settings: Settings, salt: str, progress, verbose: bool = False,
     settings.dagster_home.mkdir(parents=True, exist_ok=True)
     warehouse, run_id = Warehouse(home=str(home)), str(uuid.uuid4())
     job = build_defs(settings, salt).resolve_job_def(feedback_loop_job.name)
+    if asset_check_selection is not None:
+        job = job.get_subset(asset_selection=set(asset_selection), asset_check_selection=set(asset_check_selection))
+        asset_selection = None
     found = None
     try:
         warehouse.wait_for_lock()  # once, before any step: a run that cannot write does not start
@@ -162,7 +165,7 @@ def run_pipeline(settings: Settings, salt: str, progress, verbose: bool = False,
             instance.add_event_listener(run_id, interrupts.on_event)
             instance.add_event_listener(run_id, progress.on_event)
             result = job.execute_in_process(
-                instance=instance, run_id=run_id, tags={**(tags or {}), PID_TAG: str(os.getpid())},
+                instance=instance, run_id=run_id, tags={PID_TAG: str(os.getpid())},
                 raise_on_error=False, asset_selection=asset_selection,
                 run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}})
             interrupted = interrupts.received
@@ -276,12 +279,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
                      f"drift planted at {drift_at}")
         code = run_pipeline(settings, DEMO_SALT, progress, args.verbose)
     if code == 0:
-        import duckdb
-
         from hr_pipeline.ml.summary import lines
+        from hr_pipeline.resources import connect_waiting
 
         print("\nThe learning loop:")
-        with duckdb.connect(str(settings.warehouse_path)) as con:  # the registry's tables may be new
+        with connect_waiting(settings.warehouse_path) as con:  # the registry's tables may be new
             for line in lines(con, settings, home / TRUTH_DIR):
                 print(f"  {line}")
         print("\nDone. Where to look:")
