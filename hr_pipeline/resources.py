@@ -14,7 +14,7 @@ import dagster as dg
 import duckdb
 
 from hr_pipeline.privacy.permissions import owner_only
-from hr_pipeline.settings import Settings
+from hr_pipeline.settings import DuckDBLimits, Settings
 
 LOCK_WAIT_ENV = "HR_PIPELINE_LOCK_WAIT_SECONDS"
 DEFAULT_LOCK_WAIT_SECONDS = 300.0
@@ -43,11 +43,12 @@ def connect_waiting(path: Path, read_only: bool = False,
                     default_wait: float = DEFAULT_LOCK_WAIT_SECONDS) -> duckdb.DuckDBPyConnection:
     """Open the DuckDB file, waiting up to `lock_wait_seconds(default_wait)` while another process (a BI reader
     holding it open, another run) has it locked: DuckDB takes one writer process, and no reader
-    beside it. Says once that it waits, and gives up with `WarehouseLockedError`."""
+    beside it. Says once that it waits, and gives up with `WarehouseLockedError`. The connection keeps to the
+    `DuckDBLimits`."""
     wait, deadline = lock_wait_seconds(default_wait), None
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only)
+            return duckdb.connect(str(path), read_only=read_only, config=DuckDBLimits.from_env().config())
         except duckdb.IOException as exc:
             if "Could not set lock" not in str(exc):
                 raise

@@ -14,6 +14,29 @@ from hr_pipeline.ingest.contracts import CUSTOMER_FACING_FAMILIES
 
 HOME_ENV = "HR_PIPELINE_HOME"
 DEFAULT_HOME = ".hr_pipeline"
+DUCKDB_MEMORY_LIMIT_ENV = "HR_PIPELINE_DUCKDB_MEMORY_LIMIT"
+DUCKDB_THREADS_ENV = "HR_PIPELINE_DUCKDB_THREADS"
+
+
+@dataclass(frozen=True)
+class DuckDBLimits:
+    """What every DuckDB connection the pipeline opens may use, dbt's and the quality gate's included: a memory
+    budget, beyond which DuckDB spills to a temporary folder beside the warehouse instead of growing towards its
+    default of 80 % of the machine's memory, and a number of threads. Read from the environment at each
+    connection; a value set there wins over the default here."""
+
+    memory_limit: str = "2GiB"
+    threads: int = 2
+
+    @classmethod
+    def from_env(cls) -> DuckDBLimits:
+        default = cls()
+        return cls(memory_limit=os.environ.get(DUCKDB_MEMORY_LIMIT_ENV) or default.memory_limit,
+                   threads=int(os.environ.get(DUCKDB_THREADS_ENV) or default.threads))
+
+    def config(self) -> dict[str, str]:
+        """As `duckdb.connect(config=...)` takes it."""
+        return {"memory_limit": self.memory_limit, "threads": str(self.threads)}
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from hr_pipeline.ingest.contracts import CONTRACTS, SYSTEMS, Contract, contracts
 from hr_pipeline.ingest.parsing import ident, quote
 from hr_pipeline.ingest.pseudonymise import GOVERNANCE_SCHEMA, register_person_key
 from hr_pipeline.privacy.audit import ERASED_IDS_TABLE, Removal, ensure_audit_tables, record
-from hr_pipeline.settings import Settings
+from hr_pipeline.settings import DuckDBLimits, Settings
 
 log = logging.getLogger(__name__)
 
@@ -191,7 +191,7 @@ def compact(path: Path) -> None:
     connection open; another process must not write between the copy and the swap."""
     fresh = path.with_name(path.name + ".compacting")
     fresh.unlink(missing_ok=True)
-    con = duckdb.connect(str(path))
+    con = duckdb.connect(str(path), config=DuckDBLimits.from_env().config())
     try:
         (name,) = con.execute("SELECT current_database()").fetchone()
         con.execute(f"ATTACH {quote(str(fresh))} AS _fresh; COPY FROM DATABASE {ident(name)} TO _fresh; DETACH _fresh")

@@ -14,6 +14,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from hr_pipeline.resources import connect_waiting
 from hr_pipeline.settings import Settings
 from hr_pipeline.simulation.screener import OUTBOX
 
@@ -69,7 +70,7 @@ def pipeline_week(settings: Settings, week_end: date, alarms: dict[str, str], re
     from hr_pipeline.ml import registry
     from hr_pipeline.ml.spec import HIRE_SUCCESS
 
-    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+    with connect_waiting(settings.warehouse_path, read_only=True) as con:
         champion, challenger = registry.serving(con, HIRE_SUCCESS.name)
         events = dict(con.execute("""SELECT event, count(*) FROM ml.model_events
                                      WHERE model_name = ? AND as_of = ? GROUP BY 1""",

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import shutil
 
+import duckdb
 import yaml
 
-from hr_pipeline.settings import Settings
+from hr_pipeline.settings import DUCKDB_MEMORY_LIMIT_ENV, DUCKDB_THREADS_ENV, DuckDBLimits, Settings
 from hr_pipeline.warehouse.dbt_child import DBT_PROJECT_DIR, absolute_paths
 from hr_pipeline.warehouse.project import dbt_project, prepare_manifest, run_dbt
 
@@ -40,3 +41,27 @@ def test_two_homes_parse_nothing_again_after_the_project_s_parse(tmp_path):
         assert "Unable to do partial parsing" not in parse.stdout
         perf = json.loads((settings.home / "dbt_target" / "perf_info.json").read_text(encoding="utf-8"))
         assert perf["is_partial_parse_enabled"] and perf["parsed_path_count"] == 0, perf
+
+
+def test_dbt_s_duckdb_keeps_to_the_limits_in_the_environment_else_to_the_settings_defaults(tmp_path, monkeypatch):
+    def dbt_limits(home) -> dict:
+        show = run_dbt(Settings(home=home), "show", "--output", "json", "--log-format", "json", "--inline",
+                       "SELECT current_setting('memory_limit') AS memory_limit, current_setting('threads') AS threads")
+        assert show.returncode == 0, show.stdout[-4000:]
+        (preview,) = [event["data"]["preview"] for event in map(json.loads, show.stdout.splitlines())
+                      if event["info"]["name"] == "ShowNode"]
+        return json.loads(preview)[0]
+
+    def duckdb_limits(limits: DuckDBLimits) -> dict:
+        with duckdb.connect(config=limits.config()) as con:
+            memory, threads = con.execute(
+                "SELECT current_setting('memory_limit'), current_setting('threads')").fetchone()
+        return {"memory_limit": memory, "threads": threads}
+
+    for name in (DUCKDB_MEMORY_LIMIT_ENV, DUCKDB_THREADS_ENV):
+        monkeypatch.delenv(name, raising=False)
+    assert dbt_limits(tmp_path / "defaults") == duckdb_limits(DuckDBLimits())
+    monkeypatch.setenv(DUCKDB_MEMORY_LIMIT_ENV, "300MiB")
+    monkeypatch.setenv(DUCKDB_THREADS_ENV, "1")
+    assert dbt_limits(tmp_path / "set") == duckdb_limits(DuckDBLimits.from_env()) == {"memory_limit": "300.0 MiB",
+                                                                                   "threads": 1}

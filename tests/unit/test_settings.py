@@ -15,7 +15,7 @@ import yaml
 
 from hr_pipeline.ingest.contracts import CUSTOMER_FACING_FAMILIES, STAGES
 from hr_pipeline.resources import Warehouse
-from hr_pipeline.settings import HOME_ENV, Policy, Settings
+from hr_pipeline.settings import DUCKDB_MEMORY_LIMIT_ENV, DUCKDB_THREADS_ENV, HOME_ENV, Policy, Settings
 from hr_pipeline.synth.doc import DOC as SYNTHETIC_WORLD_DOC
 from hr_pipeline.warehouse.project import DBT_PROJECT_DIR, dbt_project
 from hr_pipeline.warehouse.sources import render_raw_sources
@@ -65,6 +65,14 @@ def test_the_warehouse_resource_names_its_paths_from_settings_and_makes_no_folde
         == (settings.home, settings.warehouse_path, settings.landing_dir, settings.reports_dir, settings.models_dir)
     assert warehouse.settings == settings
     assert not home.exists()
+
+
+def test_warehouse_connections_keep_to_the_duckdb_limits_of_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv(DUCKDB_MEMORY_LIMIT_ENV, "300MiB")
+    monkeypatch.setenv(DUCKDB_THREADS_ENV, "1")
+    with Warehouse(home=str(tmp_path)).connect() as con:
+        assert con.execute("SELECT current_setting('memory_limit'), current_setting('threads')").fetchone() \
+            == ("300.0 MiB", 1)
 
 
 def test_dbt_vars_equal_the_policy_and_the_contract():
