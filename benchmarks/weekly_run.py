@@ -11,34 +11,10 @@ Uses `HR_PIPELINE_SALT` if set, else the demo's public salt.
 from __future__ import annotations
 
 import argparse
-import os
-import re
-import shutil
-import subprocess
-import sys
 import tempfile
-import time
-from collections import Counter
 from pathlib import Path
 
-from hr_pipeline.ingest.pseudonymise import DEMO_SALT, SALT_ENV
-from hr_pipeline.settings import Settings
-
-PHASE_LINE = re.compile(r"^(?P<phase>[a-z][a-z ]*?): .*\((?P<seconds>\d+) s\)$")  # the console's top-level lines
-
-
-def run(home: Path) -> tuple[float, Counter]:
-    """`hr-pipeline run` on `home`: its wall time and the seconds each console phase reported (summed)."""
-    env = {**os.environ, SALT_ENV: os.environ.get(SALT_ENV, DEMO_SALT)}
-    start = time.perf_counter()
-    out = subprocess.run([sys.executable, "-m", "hr_pipeline.cli", "run", "--home", str(home)], env=env,
-                         check=True, capture_output=True, text=True).stdout
-    wall = time.perf_counter() - start
-    phases: Counter = Counter()
-    for line in out.splitlines():
-        if match := PHASE_LINE.match(line):
-            phases[match["phase"]] += int(match["seconds"])
-    return wall, phases
+from _runs import newest_week_held_back, prepare_home, run_measured
 
 
 def main() -> None:
@@ -49,33 +25,18 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     home = Path(args.home or tempfile.mkdtemp(prefix="hr_weekly_bench_"))
-    settings = Settings(home=home)
-    landing = settings.landing_dir
-    if not landing.is_dir():
-        subprocess.run([sys.executable, "-m", "hr_pipeline.cli", "generate", "--out", str(home), "--employees",
-                        str(args.employees), "--years", str(args.years), "--seed", str(args.seed)], check=True,
-                       stdout=subprocess.DEVNULL)
-    for built in (settings.warehouse_path, settings.dagster_home, settings.models_dir, settings.reports_dir,
-                  settings.exports_dir, settings.outbox_dir, settings.dbt_docs_dir):  # a fresh home
-        shutil.rmtree(built, ignore_errors=True) if built.is_dir() else built.unlink(missing_ok=True)
+    settings = prepare_home(home, args.employees, args.years, args.seed)
+    with newest_week_held_back(settings) as week:
+        print(f"{home}: full build up to the week before {week} ...", flush=True)
+        full = run_measured(settings)
+    print(f"weekly run with the extracts of {week} ...", flush=True)
+    weekly = run_measured(settings)
 
-    held = home / "held_back"
-    weeks = {system: max(p.name for p in system.iterdir() if p.is_dir()) for system in landing.iterdir()}
-    for system, week in weeks.items():
-        (held / system.name).mkdir(parents=True, exist_ok=True)
-        (system / week).rename(held / system.name / week)
-    print(f"{home}: full build up to the week before {max(weeks.values())} ...", flush=True)
-    full_wall, full = run(home)
-    for system, week in weeks.items():
-        (held / system.name / week).rename(system / week)
-    print(f"weekly run with the extracts of {max(weeks.values())} ...", flush=True)
-    weekly_wall, weekly = run(home)
-
-    print(f"\n{'phase':<22}{'full build':>12}{'weekly run':>12}{'ratio':>8}")
-    for phase in dict.fromkeys([*full, *weekly]):
-        ratio = f"{weekly[phase] / full[phase]:.0%}" if full[phase] else "-"
-        print(f"{phase:<22}{full[phase]:>10} s{weekly[phase]:>10} s{ratio:>8}")
-    print(f"{'wall time':<22}{full_wall:>10.0f} s{weekly_wall:>10.0f} s{weekly_wall / full_wall:>8.0%}")
+    print(f"\n{'phase':<28}{'full build':>12}{'weekly run':>12}{'ratio':>8}")
+    for phase in dict.fromkeys([*full.phases, *weekly.phases]):
+        before, after = (run.phases[phase].seconds if phase in run.phases else 0.0 for run in (full, weekly))
+        print(f"{phase:<28}{before:>10.1f} s{after:>10.1f} s{f'{after / before:.0%}' if before else '-':>8}")
+    print(f"{'wall time':<28}{full.wall:>10.1f} s{weekly.wall:>10.1f} s{weekly.wall / full.wall:>8.0%}")
 
 
 if __name__ == "__main__":
