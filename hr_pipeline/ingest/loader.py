@@ -589,12 +589,15 @@ def _collect_quarantine(con: duckdb.DuckDBPyConnection, staged: StagedEntity) ->
 
 def _insert_new(con: duckdb.DuckDBPyConnection, staged: StagedEntity, target: str, columns: list[str],
                 extract_date: str, path: str) -> int:
-    """Insert the file's accepted rows whose content the target does not hold yet; returns how many."""
+    """Insert the file's accepted rows whose content the target does not hold yet; returns how many. An anti join,
+    which DuckDB builds on the file's rows and probes with the target's hashes: memory grows with the file, not
+    with the table (`NOT IN` hashed the whole table, for every file)."""
     names = ", ".join(ident(c) for c in columns)
     return con.execute(f"""
         INSERT INTO {target} ({names}, _extract_date, _source_file, _row_number, _row_hash, _loaded_at)
-        SELECT {names}, CAST($date AS DATE), _source_file, _row_number, _row_hash, now() FROM {staged.parsed}
-        WHERE _source_file = $file AND NOT _rejected AND _row_hash NOT IN (SELECT _row_hash FROM {target})
+        SELECT {names}, CAST($date AS DATE), _source_file, _row_number, _row_hash, now()
+        FROM {staged.parsed} ANTI JOIN {target} USING (_row_hash)
+        WHERE _source_file = $file AND NOT _rejected
         QUALIFY row_number() OVER (PARTITION BY _row_hash ORDER BY _row_number) = 1""",
         {"date": extract_date, "file": path}).fetchone()[0]
 
