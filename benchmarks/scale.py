@@ -32,7 +32,7 @@ from _runs import (MIB, OUTSIDE_STEPS, PAGE, SAMPLE_SECONDS, Run, TreeMemory, ne
                    run_measured, tree_rss)
 
 from hr_pipeline.progress import PHASES
-from hr_pipeline.settings import Settings
+from hr_pipeline.settings import DuckDBLimits, Settings
 from hr_pipeline.synth.extracts import TRUTH_DIR
 from hr_pipeline.warehouse.dbt import REVIEW_SELECTION
 from hr_pipeline.warehouse.dbt_child import DBT_PROJECT_DIR
@@ -62,7 +62,7 @@ def dbt_seconds(run_id: str) -> Counter:
 def run_floor(settings: Settings) -> Floor:
     """The warehouse models' compiled SQL as plain `CREATE OR REPLACE` statements in one DuckDB connection, on a
     copy of the home's warehouse beside it (same disk; removed after). Ephemeral models are inlined by dbt into
-    their readers; the seeds are read as the pipeline loaded them. DuckDB runs with its defaults."""
+    their readers; the seeds are read as the pipeline loaded them. DuckDB keeps to the pipeline's `DuckDBLimits`."""
     floor = Settings(home=settings.home / "floor")
     shutil.rmtree(floor.home, ignore_errors=True)
     floor.home.mkdir()
@@ -78,7 +78,7 @@ def run_floor(settings: Settings) -> Floor:
                                    for uid, node in models.items()}).static_order()
         statements = [f"CREATE OR REPLACE {'VIEW' if models[uid]['config']['materialized'] == 'view' else 'TABLE'} "
                       f"{models[uid]['relation_name']} AS {models[uid]['compiled_code']}" for uid in order]
-        con = duckdb.connect(str(floor.warehouse_path))
+        con = duckdb.connect(str(floor.warehouse_path), config=DuckDBLimits.from_env().config())
         try:
             baseline = tree_rss(os.getpid())
             with TreeMemory(os.getpid()) as memory:
@@ -124,7 +124,8 @@ def report(world: dict, facts: str, full: Run, weekly: Run, week: str, floor: Fl
     lines += [f"- {TRANSFORM}, in dbt's own timing (run_results.json): full build models {dbt_full['model']:.1f} s, "
               f"tests {dbt_full['test']:.1f} s, seeds {dbt_full['seed']:.1f} s; weekly run models "
               f"{dbt_weekly['model']:.1f} s, tests {dbt_weekly['test']:.1f} s.",
-              f"- Floor: the {floor.models} warehouse models' compiled SQL in one DuckDB connection (defaults), "
+              f"- Floor: the {floor.models} warehouse models' compiled SQL in one DuckDB connection "
+              f"({DuckDBLimits.from_env()}), "
               f"{floor.seconds:.1f} s, {floor.extra_mib:,.0f} MiB resident above the process before it.",
               f"- Transform phase / floor: {transform / floor.seconds:.2f}x ({TRANSFORM} step {transform:.1f} s, dbt "
               f"tests included); dbt's models alone / floor: {dbt_full['model'] / floor.seconds:.2f}x.",
