@@ -84,12 +84,15 @@ def _specs(suite: dict) -> dict[str, dg.AssetCheckSpec]:
             for severity in (BLOCKING, WARNING) if severity in severities(suite)}
 
 
-@dg.multi_asset_check(specs=[spec for suite in SUITES for spec in _specs(suite).values()], name=GATE_STEP,
+SPECS = {suite["name"]: _specs(suite) for suite in SUITES}
+
+
+@dg.multi_asset_check(specs=[spec for specs in SPECS.values() for spec in specs.values()], name=GATE_STEP,
                       can_subset=True)
 def quality_gate(context: dg.AssetCheckExecutionContext, warehouse: Warehouse):
     """Every selected suite in one GX checkpoint: one GX context and one Data Docs build per run, not per suite."""
     selected = [suite for suite in SUITES
-                if any(spec.key in context.selected_asset_check_keys for spec in _specs(suite).values())]
+                if any(spec.key in context.selected_asset_check_keys for spec in SPECS[suite["name"]].values())]
     gates = {gate.table: gate for gate in run_suites(warehouse.path, selected, warehouse.reports_dir,
                                                       suite_parameters(warehouse))}
     docs = dg.MetadataValue.path(str(warehouse.reports_dir / DATA_DOCS / "index.html"))
@@ -99,7 +102,7 @@ def quality_gate(context: dg.AssetCheckExecutionContext, warehouse: Warehouse):
         for failure in gate.failures:
             log = context.log.error if failure.blocking else context.log.warning
             log(f"quality gate {gate.table}: {failure.line()}")
-        for severity, spec in _specs(suite).items():
+        for severity, spec in SPECS[suite["name"]].items():
             if spec.key in context.selected_asset_check_keys:
                 blocking = severity == BLOCKING
                 yield dg.AssetCheckResult(
