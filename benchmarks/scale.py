@@ -34,9 +34,8 @@ from _runs import (MIB, OUTSIDE_STEPS, PAGE, SAMPLE_SECONDS, Run, TreeMemory, ne
 from hr_pipeline.progress import PHASES
 from hr_pipeline.settings import DuckDBLimits, Settings
 from hr_pipeline.synth.extracts import TRUTH_DIR
-from hr_pipeline.warehouse.dbt import REVIEW_SELECTION
 from hr_pipeline.warehouse.dbt_child import DBT_PROJECT_DIR
-from hr_pipeline.warehouse.project import run_dbt
+from hr_pipeline.warehouse.project import REVIEW_SELECTION, run_dbt
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 TRANSFORM = PHASES["warehouse_models"]

@@ -27,7 +27,7 @@ def main() -> None:
     home = Path(args.home).resolve()
 
     from hr_pipeline.settings import Settings
-    from hr_pipeline.warehouse.dbt import REVIEW_SELECTION
+    from hr_pipeline.warehouse.project import REVIEW_SELECTION
     from hr_pipeline.warehouse.project import run_dbt
 
     if not args.skip_dbt:

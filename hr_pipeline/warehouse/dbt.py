@@ -18,9 +18,8 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 
 from hr_pipeline.resources import Warehouse
 from hr_pipeline.warehouse.dbt_child import HOME_ENV, PARENT_ENV
-from hr_pipeline.warehouse.project import DBT_CHILD, DBT_PROJECT_DIR, dbt_project
+from hr_pipeline.warehouse.project import DBT_CHILD, DBT_PROJECT_DIR, REVIEW_SELECTION, dbt_project
 
-REVIEW_SELECTION = "tag:reviews"
 # dagster-dbt gives each dbt call its own `target/<op>-<run id>-<id>` folder (dbt.log, run_results.json);
 # the newest few are kept for debugging, older ones deleted.
 KEPT_DBT_TARGETS = 10

@@ -20,6 +20,7 @@ from hr_pipeline.warehouse.dbt_child import DBT_PROJECT_DIR, HOME_ENV
 
 SCRIPTS_DIR = Path(sysconfig.get_path("scripts"))
 PARSED_FOLDERS = ("models", "macros", "seeds", "tests")
+REVIEW_SELECTION = "tag:reviews"  # the review models: built after the models and scoring, by their own asset
 
 
 def installed_script(name: str) -> str:
