@@ -53,6 +53,9 @@ class Policy:
     evaluation_window_weeks: int = 4  # a challenger serves this long before the promotion decision
     promotion_margin: float = 0.01  # AUC points a challenger must win by on the shared holdout
     min_training_labels: int = 40  # matured labels below which no version is registered
+    # The learners fit in memory, many times over (cross-validation, the calibrated ensemble): a training window
+    # of more labelled rows learns from a random sample of this many, in time order (the holdout stays whole).
+    train_max_rows: int = 50_000
     # Job families whose recruiters' decisions teach hire_success what the vendor AI misses: where their
     # overrides are right more often than the AI (customer-facing roles); () learns from outcomes only.
     override_learning_families: tuple[str, ...] = CUSTOMER_FACING_FAMILIES

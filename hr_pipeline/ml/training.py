@@ -229,6 +229,9 @@ def train(spec: ModelSpec, frame: pd.DataFrame, data_fingerprint: str, policy: P
     holdout_window = (holdout[spec.time_column].iloc[0], holdout[spec.time_column].iloc[-1])
     train_end = holdout_window[0] - pd.DateOffset(months=spec.holdout_gap_months)
     train_part = frame[(times < train_end) | (times > holdout_window[1])]
+    available = len(train_part)
+    if available > policy.train_max_rows:
+        train_part = train_part.sample(n=policy.train_max_rows, random_state=0).sort_index()
     y_train, y_holdout = train_part["label"].astype(int), holdout["outcome"].astype(int)
     fewest = int(y_train.value_counts().reindex([0, 1], fill_value=0).min())
     if fewest < ENSEMBLE_MEMBERS:
@@ -252,6 +255,7 @@ def train(spec: ModelSpec, frame: pd.DataFrame, data_fingerprint: str, policy: P
         "holdout_base_rate": float(y_holdout.mean()),
         "holdout_mean_score": float(p.mean()),
         "train_base_rate": float(y_train.mean()),
+        "train_rows_available": available,
         "recruiter_decisions": view.decisions if view else 0,
         **{f"cv_auc_{name}": auc for name, auc in cv.items()},
         **({f"train_labels_{source}": n for source, n in sources.items()} if spec.early_labels else {}),
@@ -261,7 +265,7 @@ def train(spec: ModelSpec, frame: pd.DataFrame, data_fingerprint: str, policy: P
         pipeline=pipeline, algorithm=algorithm, metrics=metrics, train_window=window, holdout_window=holdout_window,
         n_train=len(train_part), n_holdout=len(holdout), fingerprint=data_fingerprint,
         profile=build_profile(spec, train_part), train_frame=train_part,
-        description=describe(spec, sources, window, holdout_window, len(holdout), algorithm, view),
+        description=describe(spec, sources, window, holdout_window, len(holdout), algorithm, view, available),
     )
 
 
@@ -279,14 +283,16 @@ def label_sources(spec: ModelSpec, rows: pd.DataFrame) -> dict[str, int]:
 
 
 def describe(spec: ModelSpec, sources: dict[str, int], window, holdout_window, n_holdout: int, algorithm: str,
-             view: RecruiterView | None) -> str:
-    """What a version learned from and was judged on, in a sentence for the registry and the model card."""
+             view: RecruiterView | None, available: int) -> str:
+    """What a version learned from and was judged on, in a sentence for the registry and the model card;
+    `available`: the labelled rows of the training window, of which `sources` counts those learned from."""
     n_train = sum(sources.values())
+    sample = f"a random sample of {n_train} of {available} " if n_train < available else f"{n_train} "
     if spec.early_labels is None:
-        learned = f"{n_train} matured outcomes"
+        learned = f"{sample}matured outcomes"
     else:
         words = spec.early_labels.sources
-        learned = f"{n_train} rows: " + ", ".join(f"{n} with {words[source]}" for source, n in sources.items())
+        learned = f"{sample}rows: " + ", ".join(f"{n} with {words[source]}" for source, n in sources.items())
     return (f"Learned {spec.label} from {learned} (one row per {spec.unit}), "
             f"dated {window[0]:%Y-%m-%d} to {window[1]:%Y-%m-%d}"
             + (f", with what recruiters see beyond the vendor AI ({spec.recruiter_decisions.feature}), "

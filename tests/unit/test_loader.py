@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import duckdb
 import pytest
@@ -196,3 +197,40 @@ def test_every_contract_table_exists_after_any_load(tmp_path, con):
     load_system(con, tmp_path, "ats", SALT)
     tables = {t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'raw'").fetchall()}
     assert set(CONTRACTS_BY_TABLE) <= tables
+
+
+def test_a_file_is_hashed_again_only_when_its_size_or_time_changed(tmp_path, con, monkeypatch):
+    landing = tmp_path / "landing"
+    path = _jsonl(landing, "2026-01-12", "candidates", [_candidate(1)])
+    other = landing / "ats" / "notes.txt"
+    other.write_text("not an extract")
+    hashed = []
+    real = loader._sha256
+    monkeypatch.setattr(loader, "_sha256", lambda p: hashed.append(p.name) or real(p))
+    load_system(con, landing, "ats", SALT)
+    assert sorted(hashed) == ["candidates.jsonl", "notes.txt"]
+
+    hashed.clear()
+    assert load_system(con, landing, "ats", SALT) == [] and hashed == []  # both stamps known: nothing read
+
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))  # touched, same content
+    assert load_system(con, landing, "ats", SALT) == [] and hashed == ["candidates.jsonl"]
+    hashed.clear()
+    assert load_system(con, landing, "ats", SALT) == [] and hashed == []  # its new stamp was remembered
+
+    _jsonl(landing, "2026-01-12", "candidates", [_candidate(1), _candidate(2)])  # new content
+    (load,) = load_system(con, landing, "ats", SALT)
+    assert hashed == ["candidates.jsonl"] and (load.rows_loaded, load.rows_duplicate) == (1, 1)
+
+
+def test_a_log_from_before_file_stamps_gains_them(con):
+    con.execute("CREATE SCHEMA raw")
+    con.execute("CREATE TABLE raw.ingest_log (source_file VARCHAR, system VARCHAR, entity VARCHAR, extract_date DATE, "
+                "checksum VARCHAR, status VARCHAR, rows_in_file BIGINT, rows_loaded BIGINT, rows_duplicate BIGINT, "
+                "rows_quarantined BIGINT, unknown_columns VARCHAR[], values_not_allowed BIGINT, message VARCHAR, "
+                "loaded_at TIMESTAMP)")
+    con.execute("INSERT INTO raw.ingest_log (source_file, checksum) VALUES ('old.jsonl', 'abc')")
+    loader.ensure_raw_tables(con)
+    assert con.execute("SELECT source_file, file_size, file_mtime_ns FROM raw.ingest_log").fetchall() == [
+        ("old.jsonl", None, None)]

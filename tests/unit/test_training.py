@@ -216,3 +216,15 @@ def test_a_spec_without_early_signals_says_it_learned_from_matured_outcomes():
     trained = fit(decisions(400), replace(SPEC, early_labels=None))
     assert trained.description.startswith(f"Learned hire_success from {trained.n_train} matured outcomes (")
     assert not any(k.startswith("train_labels_") for k in trained.metrics)
+
+
+def test_a_training_window_over_the_cap_learns_from_a_random_sample_in_time_order_and_says_so():
+    frame = decisions(400)
+    policy = replace(POLICY, train_max_rows=120)
+    trained = train(replace(SPEC, early_labels=None), frame, fingerprint(frame, SPEC, "label"), policy)
+    learned = trained.train_frame
+    assert trained.n_train == len(learned) == 120 and learned["decided_at"].is_monotonic_increasing
+    assert set(learned["application_id"]) < set(frame["application_id"][:300])  # still none of the holdout
+    assert learned.index.max() > 250 and learned.index.min() < 50  # drawn across the window, not its head
+    assert trained.n_holdout == 100 and trained.metrics["train_rows_available"] == 300
+    assert trained.description.startswith("Learned hire_success from a random sample of 120 of 300 matured outcomes")
