@@ -17,10 +17,11 @@ import codecs
 import csv
 import hashlib
 import logging
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import duckdb
 
@@ -783,6 +784,19 @@ def _stage_safely(con: duckdb.DuckDBPyConnection, contract: Contract, files: lis
     return staged
 
 
+@contextmanager
+def _checkpoint_per_batch(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """DuckDB checkpoints when a commit leaves its write-ahead log over `checkpoint_threshold` (16 MiB), which at
+    scale is every folder's commit, each writing the tables out again. Raised while the batches load, with a
+    checkpoint after each batch instead: the log holds one batch at most."""
+    (before,) = con.execute("SELECT current_setting('checkpoint_threshold')").fetchone()
+    con.execute("SET checkpoint_threshold = '1TB'")
+    try:
+        yield
+    finally:
+        con.execute(f"SET checkpoint_threshold = {quote(before)}")
+
+
 def load_system(con: duckdb.DuckDBPyConnection, landing: Path, system: str, salt: str,
                 extract_dates: list[str] | None = None, today: date | None = None) -> list[FileLoad]:
     """Every pending extract folder of one system, oldest first, one transaction each, after
@@ -792,22 +806,24 @@ def load_system(con: duckdb.DuckDBPyConnection, landing: Path, system: str, salt
     register_person_key(con, salt)
     folders, others = pending_folders(con, landing, system, today or date.today(), extract_dates)
     loads = _report(con, system, others)
-    for start in range(0, len(folders), FOLDERS_PER_BATCH):
-        batch = folders[start:start + FOLDERS_PER_BATCH]
-        staged = {}
-        try:
-            for contract in contracts_of(system):
-                files = [f for folder in batch for f in folder if f.contract is contract]
-                if files:
-                    staged[contract.table] = _stage_safely(con, contract, files)
-                    choose_new(con, staged[contract.table])
-            for files in batch:
-                loads += load_folder(con, files, staged)
-        finally:
-            for entity in staged.values():
-                for table in entity.temp_tables:
-                    con.execute(f"DROP TABLE IF EXISTS {table}")
-        log.info("%s: %d/%d extract folders loaded", system, start + len(batch), len(folders))
+    with _checkpoint_per_batch(con):
+        for start in range(0, len(folders), FOLDERS_PER_BATCH):
+            batch = folders[start:start + FOLDERS_PER_BATCH]
+            staged = {}
+            try:
+                for contract in contracts_of(system):
+                    files = [f for folder in batch for f in folder if f.contract is contract]
+                    if files:
+                        staged[contract.table] = _stage_safely(con, contract, files)
+                        choose_new(con, staged[contract.table])
+                for files in batch:
+                    loads += load_folder(con, files, staged)
+            finally:
+                for entity in staged.values():
+                    for table in entity.temp_tables:
+                        con.execute(f"DROP TABLE IF EXISTS {table}")
+            con.execute("CHECKPOINT")
+            log.info("%s: %d/%d extract folders loaded", system, start + len(batch), len(folders))
     return loads
 
 

@@ -234,3 +234,14 @@ def test_a_log_from_before_file_stamps_gains_them(con):
     loader.ensure_raw_tables(con)
     assert con.execute("SELECT source_file, file_size, file_mtime_ns FROM raw.ingest_log").fetchall() == [
         ("old.jsonl", None, None)]
+
+
+def test_a_load_leaves_the_log_checkpointed_and_the_checkpoint_threshold_as_it_was(tmp_path):
+    landing = tmp_path / "landing"
+    _jsonl(landing, "2026-01-12", "candidates", [_candidate(i) for i in range(50)])
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    con.execute("SET checkpoint_threshold = '1KB'")
+    load_system(con, landing, "ats", SALT)
+    assert con.execute("SELECT current_setting('checkpoint_threshold')").fetchone()[0] == "1000 bytes"
+    wal = tmp_path / "w.duckdb.wal"
+    assert not wal.exists() or wal.stat().st_size == 0
