@@ -814,8 +814,10 @@ def load_system(con: duckdb.DuckDBPyConnection, landing: Path, system: str, salt
                 for contract in contracts_of(system):
                     files = [f for folder in batch for f in folder if f.contract is contract]
                     if files:
-                        staged[contract.table] = _stage_safely(con, contract, files)
-                        choose_new(con, staged[contract.table])
+                        staged[contract.table] = entity = _stage_safely(con, contract, files)
+                        choose_new(con, entity)
+                        for table in (entity.landed, entity.parsed, entity.unsplit):  # the writes read the others
+                            con.execute(f"DROP TABLE IF EXISTS {table}")
                 for files in batch:
                     loads += load_folder(con, files, staged)
             finally:
