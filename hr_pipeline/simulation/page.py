@@ -4,6 +4,7 @@ HTML file (Plotly inlined, as the review report does)."""
 from __future__ import annotations
 
 import html
+import textwrap
 from datetime import datetime
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from hr_pipeline.simulation import figures
 PAGE_FILE = "simulation.html"
 COLOURS = {"vendor": "#8c959f", "frozen": "#cf222e", "loop": "#1a7f37"}
 RATIO_POOL = 13  # weeks pooled for a rolling impact ratio: a quarter, enough minority applicants for a rate
+TITLE_CHARS = 60  # a chart title wraps after this many characters, clear of Plotly's mode bar
 
 
 def _series(weeks: pd.DataFrame, value) -> dict[str, pd.DataFrame]:
@@ -39,7 +41,9 @@ def chart(page: Page, title: str, series: dict[str, pd.DataFrame], drift_at_week
         fig.add_vline(x=drift_at_week, line_dash="dash", line_color="#9a6700", annotation_text="drift")
     if line is not None:
         fig.add_hline(y=line, line_dash="dot", line_color="#57606a")
-    fig.update_layout(title=title, xaxis_title="week after the burn-in", yaxis_title=y, height=340)
+    # Wrapped: a long title runs under Plotly's mode bar at the top right.
+    fig.update_layout(title="<br>".join(textwrap.wrap(title, TITLE_CHARS)), xaxis_title="week after the burn-in",
+                      yaxis_title=y, height=340)
     return page.figure(fig)
 
 
