@@ -62,6 +62,9 @@ class Policy:
     recruiter_view_decisions: int = 50_000  # the latest this many of those decisions are learned from
     fairness_min_group: int = 30  # a protected group smaller than this gets no impact ratio
     four_fifths: float = 0.80  # an impact ratio below this is flagged (the four-fifths rule of the bias audit)
+    # The bias audit scores the AI's recommendation on at most this many decided applications (a stable random
+    # sample: the same applications every week while it holds); the human decisions are audited on all of them.
+    fairness_max_scored: int = 100_000
     min_holdout_auc: float = 0.60  # a new version below this on its holdout is flagged (warn)
     max_calibration_gap: float = 0.05  # |mean score - outcome rate| on the holdout above this is flagged (warn)
     # Labels

@@ -9,7 +9,9 @@ of a mid-sized firm holds a few hundred minority applicants, so the whole histor
 (rows with a null `quarter_start`): the figure a small group's ratio is judged by.
 """
 
+from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import dagster as dg
 import duckdb
@@ -20,6 +22,9 @@ from hr_pipeline.ml.spec import HIRE_SUCCESS as SPEC
 from hr_pipeline.monitoring.fairness import ATTRIBUTES, INTERSECTION_NAME, PEOPLE, group_figures
 from hr_pipeline.resources import Warehouse
 from hr_pipeline.settings import Policy
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 AUDIT_KEY = dg.AssetKey(["monitoring", "fairness_audit"])
 AUDIT_TABLE = "monitoring.fairness_audit"
@@ -36,16 +41,33 @@ DECIDED = f"""
     FROM {SPEC.table} WHERE NOT is_open"""
 
 
-def champion_scores(con: duckdb.DuckDBPyConnection):
-    """(champion, frame of application_id and its score) on every decided application; (None, None) without a
+@dataclass(frozen=True)
+class Scored:
+    """The champion's scores on the decided applications the audit scores, and how many it chose them from."""
+
+    champion: registry.ModelVersion
+    scores: "pd.DataFrame"  # application_id, score
+    decided: int
+
+    @property
+    def sampled(self) -> bool:
+        return len(self.scores) < self.decided
+
+
+def champion_scores(con: duckdb.DuckDBPyConnection, policy: Policy) -> Scored | None:
+    """The champion's scores on the decided applications, or on a stable random sample of `fairness_max_scored`
+    of them (those with the smallest MD5 of their id: new applications join it, the rest stay); None without a
     champion. Scored as any registered version scores a row (`training.score_version`)."""
     from hr_pipeline.ml.training import score_version
 
     champion = registry.serving(con, SPEC.name)[0]
     if champion is None:
-        return None, None
-    rows = con.execute(SPEC.select("NOT is_open")).df()
-    return champion, rows[["application_id"]].assign(score=score_version(champion, rows))
+        return None
+    (decided,) = con.execute(f"SELECT count(*) FROM {SPEC.table} WHERE NOT is_open").fetchone()
+    chosen = (f"NOT is_open AND application_id IN (SELECT application_id FROM {SPEC.table} WHERE NOT is_open "
+              f"ORDER BY md5(application_id) LIMIT {policy.fairness_max_scored})")
+    rows = con.execute(SPEC.select(chosen)).df()
+    return Scored(champion, rows[["application_id"]].assign(score=score_version(champion, rows)), decided)
 
 
 def audit_sample(with_scores: bool) -> str:
@@ -64,20 +86,20 @@ def audit_sample(with_scores: bool) -> str:
     return f"WITH decided AS ({DECIDED}) " + " UNION ALL ".join(parts)
 
 
-def audit(con: duckdb.DuckDBPyConnection, policy: Policy) -> tuple[list[dict], str | None]:
-    """Every group figure of the audit and the champion version audited (None without one: the human decisions
-    are audited all the same)."""
-    champion, scores = champion_scores(con)
+def audit(con: duckdb.DuckDBPyConnection, policy: Policy) -> tuple[list[dict], Scored | None]:
+    """Every group figure of the audit and the champion's scores it audited (None without a champion: the human
+    decisions are audited all the same)."""
+    scored = champion_scores(con, policy)
     table, person, _ = PEOPLE[SPEC.name]
     with con.cursor() as cur:  # a frame registers on a connection with no result pending
-        if scores is not None:
-            cur.register("audit_scores", scores)
-        groups = group_figures(cur, audit_sample(scores is not None), table, person, AUDITED_ATTRIBUTES, policy)
-    version = champion.version if champion else None
+        if scored is not None:
+            cur.register("audit_scores", scored.scores)
+        groups = group_figures(cur, audit_sample(scored is not None), table, person, AUDITED_ATTRIBUTES, policy)
+    version = scored.champion.version if scored else None
     for g in groups:
         g["model_version"] = version if g["decision"] == AI else None
         g["flagged"] = g["impact_ratio"] is not None and g["impact_ratio"] < policy.four_fifths
-    return groups, version
+    return groups, scored
 
 
 def write_audit(con: duckdb.DuckDBPyConnection, groups: list[dict], run_id: str) -> None:
@@ -116,10 +138,14 @@ def _line(quarter_start, decision, attribute, group_value, impact_ratio) -> str:
 def fairness_audit(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     policy = warehouse.settings.policy
     with warehouse.connect() as con:
-        groups, version = audit(con, policy)
+        groups, scored = audit(con, policy)
         write_audit(con, groups, context.run.run_id)
-    if version is None:
+    version = scored.champion.version if scored else None
+    if scored is None:
         context.log.warning(f"fairness audit: {no_champion(SPEC)}: only the human decisions are audited")
+    elif scored.sampled:
+        context.log.info(f"fairness audit: the AI's recommendation audited on a random sample of "
+                         f"{len(scored.scores):,} of {scored.decided:,} decided applications (fairness_max_scored)")
     lowest = {}  # the whole history's lowest ratio per decision and attribute
     for g in groups:
         key = f"lowest_impact_ratio_{g['decision']}_{g['attribute']}"
@@ -128,6 +154,9 @@ def fairness_audit(context: dg.AssetExecutionContext, warehouse: Warehouse) -> d
             lowest[key] = (ratio, g["group_value"])
     return dg.MaterializeResult(metadata={
         "model_version": version or no_champion(SPEC),
+        "ai_recommendation_scored": (f"a random sample of {len(scored.scores):,} of {scored.decided:,} decided "
+                                     "applications" if scored.sampled else "every decided application")
+                                    if scored else "none",
         "rows": len(groups), "quarters": len({g["period"] for g in groups} - {None}),
         "flagged_ratios": sum(g["flagged"] for g in groups),
         **{key: f"{ratio:.3f} ({group})" for key, (ratio, group) in sorted(lowest.items())},

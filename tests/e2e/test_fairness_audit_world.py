@@ -4,6 +4,8 @@ Fairlearn's MetricFrame on the same rows, and undisclosed counts equal the landi
 
 from __future__ import annotations
 
+import hashlib
+
 import duckdb
 import pandas as pd
 import pytest
@@ -74,12 +76,12 @@ def _decisions(wh: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     decided = wh.execute(DECIDED).df().merge(_people(wh), on="candidate_id", how="left")
     decided[list(ALLOWED)] = decided[list(ALLOWED)].fillna(UNKNOWN)
     decided[INTERSECTION_NAME] = decided[list(INTERSECTION)].agg(" x ".join, axis=1)
-    _, scores = champion_scores(wh)
-    decided = decided.merge(scores, on="application_id")
+    decided = decided.merge(champion_scores(wh, Policy()).scores, on="application_id", how="left")
     frames = []
     for period, part in [(WHOLE, decided), *decided.groupby(decided["quarter_start"].astype(str))]:
         part = part.assign(period=period)
-        frames += [part.assign(decision=AI, selected=part["score"] > part["score"].median()),
+        scored = part[part["score"].notna()]
+        frames += [scored.assign(decision=AI, selected=scored["score"] > scored["score"].median()),
                    part[part["human_decision"].notna()].assign(decision=RECRUITER,
                                                                selected=lambda p: p["human_decision"] == "advance"),
                    part.assign(decision=HIRE, selected=part["hired"])]
@@ -176,3 +178,20 @@ def test_quarters_add_up_to_the_whole_history(default_run):
             HAVING sum(group_size) FILTER (WHERE quarter_start IS NOT NULL)
                    <> sum(group_size) FILTER (WHERE quarter_start IS NULL)""").fetchall()
     assert mismatched == []
+
+
+def test_above_the_cap_the_ai_is_audited_on_a_stable_sample_that_new_applications_join(default_run):
+    from dataclasses import replace
+
+    policy = replace(Policy(), fairness_max_scored=200)
+    with default_run.connect() as wh:
+        whole = champion_scores(wh, Policy())
+        sample = champion_scores(wh, policy)
+        again = champion_scores(wh, policy)
+    assert not whole.sampled and len(whole.scores) == whole.decided > 200
+    assert sample.sampled and len(sample.scores) == 200 and sample.decided == whole.decided
+    assert sample.scores.equals(again.scores)  # the same applications, the same scores, every run
+    ids = sorted(whole.scores["application_id"], key=lambda a: hashlib.md5(a.encode()).hexdigest())
+    assert set(sample.scores["application_id"]) == set(ids[:200])
+    same = whole.scores.merge(sample.scores, on="application_id")
+    assert (same["score_x"] == same["score_y"]).all()  # a sampled application scores as it does unsampled

@@ -36,8 +36,8 @@ def _decided(con, people: list[tuple[str, str | None, str | None, bool]]) -> Non
 
 
 def _figures(con, decision: str, attribute: str) -> dict:
-    groups, version = audit(con, POLICY)
-    assert version is None and not [g for g in groups if g["decision"] == AI]  # no champion: human decisions only
+    groups, scored = audit(con, POLICY)
+    assert scored is None and not [g for g in groups if g["decision"] == AI]  # no champion: human decisions only
     whole = {g["group_value"]: g for g in groups if g["period"] is None and g["decision"] == decision
              and g["attribute"] == attribute}
     quarter = {g["group_value"]: g for g in groups if g["period"] is not None and g["decision"] == decision
@@ -82,7 +82,7 @@ def test_messy_spellings_count_as_their_group_and_the_four_fifths_flag_is_raised
 
 
 def test_nothing_decided_is_an_empty_audit(con):
-    groups, version = audit(con, POLICY)
+    groups, scored = audit(con, POLICY)
     write_audit(con, groups, "run-1")
-    assert groups == [] and version is None
+    assert groups == [] and scored is None
     assert con.execute(f"SELECT count(*) FROM {AUDIT_TABLE}").fetchone()[0] == 0
