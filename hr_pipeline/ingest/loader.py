@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from stat import S_ISREG
 from typing import Callable, Iterator
 
 import duckdb
@@ -162,7 +163,7 @@ class _Checksums:
             stat = path.stat()
         except OSError:
             return Content(None)
-        if not path.is_file():
+        if not S_ISREG(stat.st_mode):  # a folder where a file belongs: reported, never hashed
             return Content(None)
         checksum = self._known.get((str(path), stat.st_size, stat.st_mtime_ns))
         if checksum is None:
