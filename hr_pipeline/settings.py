@@ -22,8 +22,8 @@ DUCKDB_THREADS_ENV = "HR_PIPELINE_DUCKDB_THREADS"
 class DuckDBLimits:
     """What every DuckDB connection the pipeline opens may use, dbt's and the quality gate's included: a memory
     budget, beyond which DuckDB spills to a temporary folder beside the warehouse instead of growing towards its
-    default of 80 % of the machine's memory, and a number of threads. Read from the environment at each
-    connection; a value set there wins over the default here."""
+    default of 80 % of the machine's memory, and a number of threads (which scoring a large frame uses too). Read
+    from the environment at each connection; a value set there wins over the default here."""
 
     memory_limit: str = "2GiB"
     threads: int = 2
@@ -62,9 +62,10 @@ class Policy:
     recruiter_view_decisions: int = 50_000  # the latest this many of those decisions are learned from
     fairness_min_group: int = 30  # a protected group smaller than this gets no impact ratio
     four_fifths: float = 0.80  # an impact ratio below this is flagged (the four-fifths rule of the bias audit)
-    # The bias audit scores the AI's recommendation on at most this many decided applications (a stable random
-    # sample: the same applications every week while it holds); the human decisions are audited on all of them.
-    fairness_max_scored: int = 100_000
+    # What scores a model's history rather than this run's rows (the bias audit's AI recommendations, a version's
+    # impact ratios on everyone it reached, performance estimates) scores at most this many rows in memory: a
+    # stable random sample (`ModelSpec.select`), the same rows every week while it holds, and says so.
+    history_max_scored: int = 100_000
     min_holdout_auc: float = 0.60  # a new version below this on its holdout is flagged (warn)
     max_calibration_gap: float = 0.05  # |mean score - outcome rate| on the holdout above this is flagged (warn)
     # Labels

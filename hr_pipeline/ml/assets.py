@@ -15,7 +15,7 @@ import dagster as dg
 import duckdb
 
 from hr_pipeline.ml import registry
-from hr_pipeline.ml.spec import ATTRITION_RISK, HIRE_SUCCESS, MODELS, ModelSpec
+from hr_pipeline.ml.spec import ATTRITION_RISK, HIRE_SUCCESS, MODELS, ModelSpec, scored_share
 from hr_pipeline.quality.checks import GATED_ASSETS
 from hr_pipeline.resources import Warehouse
 from hr_pipeline.settings import Policy
@@ -110,9 +110,12 @@ def recruiter_decisions(con: duckdb.DuckDBPyConnection, spec: ModelSpec, policy:
     return lambda before: con.execute(latest, [list(policy.override_learning_families), before]).df()
 
 
-def population(con: duckdb.DuckDBPyConnection, spec: ModelSpec, after):
-    """Every row (labelled or not) dated after `after`: the people a version's recommendations reach."""
-    return con.execute(spec.select(f"{spec.time_column} > ?"), [after]).df()
+def population(con: duckdb.DuckDBPyConnection, spec: ModelSpec, after, policy: Policy):
+    """Every row (labelled or not) dated after `after`, the people a version's recommendations reach, or a stable
+    random sample of `policy.history_max_scored` of them; and how many there are."""
+    where = f"{spec.time_column} > ?"
+    (reached,) = con.execute(spec.count(where), [after]).fetchone()
+    return con.execute(spec.select(where, limit=policy.history_max_scored), [after]).df(), reached
 
 
 def fairness_of(con, spec: ModelSpec, pipeline, rows, policy) -> dict:
@@ -145,7 +148,7 @@ def evaluate_challenger(context, con, spec: ModelSpec, frame, as_of: date, polic
     judged = outcomes(frame)
     times = judged[spec.time_column]
     shared = judged[unseen_by(champion, times) & unseen_by(challenger, times)]
-    rows = population(con, spec, challenger.train_end)
+    rows, _ = population(con, spec, challenger.train_end, policy)
     figures = [figures_on(con, spec, entry, shared, rows, policy) for entry in (champion, challenger)]
     promoted, reason = registry.conclude_evaluation(con, spec.name, *figures, policy, as_of)
     context.log.info(f"{spec.name}: {challenger.version} {'promoted' if promoted else 'retired'}: {reason}")
@@ -215,8 +218,8 @@ def build_model_asset(spec: ModelSpec) -> dg.AssetsDefinition:
             artifact.parent.mkdir(parents=True, exist_ok=True)
             reference = explain.background(trained.pipeline, trained.train_frame)
             joblib.dump({"pipeline": trained.pipeline, "background": reference}, artifact)
-            fairness = fairness_of(con, spec, trained.pipeline, population(con, spec, trained.train_window[1]),
-                                   policy)
+            reached, reached_count = population(con, spec, trained.train_window[1], policy)
+            fairness = fairness_of(con, spec, trained.pipeline, reached, policy)
             registry.register(con, spec.name, trained, artifact, fairness, as_of,
                               description=trained.description)
             entry = registry.get(con, spec.name, version)
@@ -234,6 +237,7 @@ def build_model_asset(spec: ModelSpec) -> dg.AssetsDefinition:
             **{k: dg.MetadataValue.float(float(v)) for k, v in trained.metrics.items()},
             **{f"impact_ratio_{a}": dg.MetadataValue.float(r) for a, r in fairness["impact_ratio"].items()
                if r is not None},
+            "impact_ratio_scored": scored_share(len(reached), reached_count, "rows it reached"),
         })
 
     return _model

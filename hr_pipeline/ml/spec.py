@@ -73,15 +73,32 @@ class ModelSpec:
     def features(self) -> tuple[str, ...]:
         return self.numerical + self.categorical + self.lists
 
-    def select(self, where: str, extra: tuple[str, ...] = ()) -> str:
+    def select(self, where: str, extra: tuple[str, ...] = (), limit: int | None = None) -> str:
         """SQL for the key, time, `extra` and feature columns of the rows matching `where`, in a fixed order.
 
-        Booleans become text so every categorical feature is one-hot encoded the same way.
+        Booleans become text so every categorical feature is one-hot encoded the same way. With `limit`, only a
+        stable random sample of that many of them: those with the smallest MD5 of their key, so new rows join
+        it and the rest stay (`count` says how many it was drawn from).
         """
         cols = [f"CAST({c} AS VARCHAR) AS {c}" if c in self.categorical else c for c in self.features]
         head = dict.fromkeys((*self.key, self.time_column, *extra))  # ordered, without repeats
         order = ", ".join((self.time_column, *self.key))
-        return f"SELECT {', '.join((*head, *cols))} FROM {self.table} WHERE {where} ORDER BY {order}"
+        rows = f"SELECT {', '.join((*head, *cols))} FROM {self.table} WHERE {where}"
+        if limit is None:
+            return f"{rows} ORDER BY {order}"
+        key = ", ".join(f"CAST({k} AS VARCHAR)" for k in self.key)
+        return f"SELECT * FROM ({rows} ORDER BY md5(concat_ws('|', {key})) LIMIT {int(limit)}) ORDER BY {order}"
+
+    def count(self, where: str) -> str:
+        """SQL for how many rows match `where`: what a sample (`select` with a limit) was drawn from."""
+        return f"SELECT count(*) FROM {self.table} WHERE {where}"
+
+
+def scored_share(scored: int, drawn_from: int, what: str = "rows") -> str:
+    """What a step that samples (`ModelSpec.select` with a limit) scored, in words for its metadata and log."""
+    if scored >= drawn_from:
+        return f"all {drawn_from:,} {what}"
+    return f"a stable random sample of {scored:,} of {drawn_from:,} {what} (Policy.history_max_scored)"
 
 
 HIRE_SUCCESS = ModelSpec(

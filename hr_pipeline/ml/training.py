@@ -34,11 +34,12 @@ from hr_pipeline.ml import registry
 from hr_pipeline.ml.features import coerce_missing
 from hr_pipeline.ml.routing import build_profile
 from hr_pipeline.ml.spec import ModelSpec
-from hr_pipeline.settings import Policy
+from hr_pipeline.settings import DuckDBLimits, Policy
 
 HOLDOUT_SHARE = 0.25
 CV_SPLITS = 4
 ENSEMBLE_MEMBERS = 5  # calibrated members; their votes are the confidence of a recommendation
+PARALLEL_SCORING_ROWS = 20_000  # from this many rows on, scoring uses more than one thread (`scoring_threads`)
 LIST_SEPARATOR = ";"
 # The recruiter view's covariates: the vendor AI's score on the log-odds, and whether it advises to advance
 # (recruiters follow the advice unless their own reading is clearly on the other side).
@@ -62,6 +63,13 @@ def one_thread(func):
             return func(*args, **kwargs)
 
     return wrapper
+
+
+def scoring_threads(rows: int) -> int:
+    """OpenMP threads to score `rows` with: the pipeline's threads (`DuckDBLimits`) from
+    `PARALLEL_SCORING_ROWS` on, where each tree's pass over the rows is long enough to share (200,000
+    employee-months scored in 4.4 s with one thread, 2.5 s with two, on an idle 2-core machine); one below."""
+    return DuckDBLimits.from_env().threads if rows >= PARALLEL_SCORING_ROWS else 1
 
 
 class NotTrainable(ValueError):
@@ -247,7 +255,7 @@ def train(spec: ModelSpec, frame: pd.DataFrame, data_fingerprint: str, policy: P
     calibrated = CalibratedClassifierCV(ALGORITHMS[algorithm](), method="sigmoid", cv=ENSEMBLE_MEMBERS,
                                         ensemble=True)
     pipeline = build_pipeline(spec, calibrated, view).fit(train_part, y_train)
-    p = pipeline.predict_proba(holdout)[:, 1]
+    p = score(pipeline, holdout)
     sources = label_sources(spec, train_part)
     metrics = {
         "holdout_auc": _auc(y_holdout, p),
@@ -303,9 +311,11 @@ def describe(spec: ModelSpec, sources: dict[str, int], window, holdout_window, n
             f"(holdout, dated {holdout_window[0]:%Y-%m-%d} to {holdout_window[1]:%Y-%m-%d}), none learned from.")
 
 
-@one_thread
 def score(pipeline: Pipeline, frame: pd.DataFrame) -> np.ndarray:
-    return pipeline.predict_proba(frame)[:, 1] if len(frame) else np.array([])
+    if not len(frame):
+        return np.array([])
+    with threadpool_limits(limits=scoring_threads(len(frame)), user_api="openmp"):
+        return pipeline.predict_proba(frame)[:, 1]
 
 
 def score_version(version: registry.ModelVersion, frame: pd.DataFrame) -> np.ndarray:

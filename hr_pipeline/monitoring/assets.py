@@ -7,7 +7,7 @@ import duckdb
 
 from hr_pipeline.ml import registry
 from hr_pipeline.ml.assets import as_of_date, model_key, no_champion, table_key
-from hr_pipeline.ml.spec import MODELS, ModelSpec
+from hr_pipeline.ml.spec import MODELS, ModelSpec, scored_share
 from hr_pipeline.resources import Warehouse
 from hr_pipeline.settings import Policy
 
@@ -58,7 +58,7 @@ def drift_metrics(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg
                      f"at least {policy.drift_share:.0%} of its features drift"
                      + (f", not counting {', '.join(policy.drift_alarm_ignores)}" if policy.drift_alarm_ignores
                         else "") + ".")
-            save_report(kinds, snapshots, title, report, policy)
+            save_report(kinds, snapshots, title, report)
             _insert(con, context.run.run_id, run_at, spec, champion.version, kinds, report)
             if alarm(kinds):
                 alarms[spec.name] = champion.version
@@ -95,13 +95,14 @@ def _insert(con: duckdb.DuckDBPyConnection, run_id: str, run_at: datetime, spec:
                 "alone (confidence-based, as NannyML's CBPE) over the rows of the latest "
                 f"{POLICY.performance_window_weeks} weeks to the week's end that will get a label, beside the "
                 "realised AUC once their labels have matured and the difference (estimation_error). Fewer than "
-                f"{POLICY.performance_min_rows} rows estimate nothing.",
+                f"{POLICY.performance_min_rows} rows estimate nothing. At most {POLICY.history_max_scored:,} rows "
+                "are scored, a stable random sample of them, and the metadata says so.",
 )
 def performance_estimates(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     from hr_pipeline.monitoring.performance import METRIC, weekly_estimates
     from hr_pipeline.monitoring.tables import create_monitoring_tables
 
-    metadata, run_at = {}, datetime.now()
+    metadata, run_at, policy = {}, datetime.now(), warehouse.settings.policy
     with warehouse.connect() as con:
         create_monitoring_tables(con)
         as_of: date = as_of_date(con)
@@ -110,12 +111,14 @@ def performance_estimates(context: dg.AssetExecutionContext, warehouse: Warehous
             if champion is None:
                 metadata[spec.name] = f"skipped: {no_champion(spec)}"
                 continue
-            weeks = weekly_estimates(con, spec, champion, as_of, warehouse.settings.policy).assign(
+            weeks, population = weekly_estimates(con, spec, champion, as_of, policy)
+            weeks = weeks.assign(
                 run_id=context.run.run_id, run_at=run_at, model_name=spec.name, model_version=champion.version,
                 metric=METRIC)
             with con.cursor() as cur:  # a frame registers on a connection with no result pending
                 cur.register("weeks", weeks)
                 cur.execute("INSERT INTO monitoring.performance_estimates BY NAME SELECT * FROM weeks")
+            metadata[f"{spec.name}_scored"] = scored_share(min(population, policy.history_max_scored), population)
             latest = weeks.dropna(subset=["estimated"]).tail(1)
             matured = weeks.dropna(subset=["estimation_error"])
             metadata[f"{spec.name}_estimated_auc"] = (

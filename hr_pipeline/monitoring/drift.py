@@ -56,13 +56,14 @@ class Window:
     end: date  # exclusive
     rows: int  # before sampling
     seasonal: bool = False  # only the rows on the current window's calendar days (`ModelSpec.seasonal`)
+    sample: int | None = None  # the rows compared, where fewer than `rows`: a stable random sample of them
 
 
 @dataclass(frozen=True)
 class KindDrift:
     """One kind's verdict: `drift` is None (and `not_judged` says why) when a window is below the minimum size.
 
-    `sampled` says if either window was cut to `Policy.drift_max_rows`.
+    `sampled` says if either window was compared on a sample of `Policy.drift_max_rows` of its rows.
     """
 
     kind: str
@@ -77,28 +78,25 @@ class KindDrift:
 
 @dataclass(frozen=True)
 class Frames:
-    """The rows of one kind's two windows."""
+    """The rows one kind compares of its two windows: all of a window's rows, or the sample its `Window` says."""
 
     kind: str
     reference: pd.DataFrame
     current: pd.DataFrame
-    reference_window: tuple[date, date]
-    current_window: tuple[date, date]
+    reference_window: Window
+    current_window: Window
     min_rows: int
-    seasonal: bool = False  # the reference holds only the rows on the current window's calendar days
 
 
-def compare(frames: Frames, numerical: list[str], categorical: list[str], policy: Policy, seed: int = 0):
+def compare(frames: Frames, numerical: list[str], categorical: list[str], policy: Policy):
     """Run Evidently on one kind's windows with the policy's methods and thresholds; the kind drifts when at
     least `policy.drift_share` of its columns drift, not counting `policy.drift_alarm_ignores` (tested and
     reported all the same). Evidently's per-column verdicts are read, not recomputed.
 
-    Returns the `KindDrift` and Evidently's snapshot (None when not judged). Windows over
-    `policy.drift_max_rows` are sampled with `seed`, so reruns give the same answer.
+    Returns the `KindDrift` and Evidently's snapshot (None when not judged).
     """
-    reference_window = Window(*frames.reference_window, len(frames.reference), frames.seasonal)
-    current_window = Window(*frames.current_window, len(frames.current))
-    sampled = max(reference_window.rows, current_window.rows) > policy.drift_max_rows
+    reference_window, current_window = frames.reference_window, frames.current_window
+    sampled = reference_window.sample is not None or current_window.sample is not None
     columns = [*numerical, *categorical]
     small = [name for name, w in (("reference", reference_window), ("current", current_window))
              if w.rows < frames.min_rows]
@@ -129,9 +127,8 @@ def compare(frames: Frames, numerical: list[str], categorical: list[str], policy
                              cat_method=policy.drift_cat_method, cat_threshold=policy.drift_cat_threshold)
     # Report-level include_tests is what makes Evidently record each column's verdict.
     snapshot = Report([preset], include_tests=True).run(
-        Dataset.from_pandas(_sample(frames.current[columns], policy.drift_max_rows, seed), data_definition=definition),
-        Dataset.from_pandas(_sample(frames.reference[columns], policy.drift_max_rows, seed),
-                            data_definition=definition),
+        Dataset.from_pandas(frames.current[columns], data_definition=definition),
+        Dataset.from_pandas(frames.reference[columns], data_definition=definition),
     )
     output = snapshot.dict()
     drifted = {test["metric_config"]["metric_id"]: test["status"] == "FAIL" for test in output["tests"]}
@@ -142,10 +139,6 @@ def compare(frames: Frames, numerical: list[str], categorical: list[str], policy
     share = sum(counted) / len(counted)
     return KindDrift(frames.kind, features + unjudged, share >= policy.drift_share, share, reference_window,
                      current_window, sampled), snapshot
-
-
-def _sample(frame: pd.DataFrame, max_rows: int, seed: int) -> pd.DataFrame:
-    return frame.sample(n=max_rows, random_state=seed) if len(frame) > max_rows else frame
 
 
 def _metrics(output: dict, kind: str) -> list[dict]:
@@ -165,12 +158,14 @@ def _months_before(day: date, months: int) -> date:
 
 
 class ChampionWindows:
-    """The windows of each kind for a champion: the reference read and scored once, the current window per run
-    date, so a weekly backtest reads the reference only once.
+    """The windows of each kind for a champion, read from the warehouse as a stable random sample of at most
+    `policy.drift_max_rows` rows each (`ModelSpec.select`: Evidently works in memory), so only the rows compared
+    are scored. The reference's sample is kept per set of calendar days, so a weekly backtest of a model that
+    is not seasonal reads and scores it once.
 
     The reference is the last `policy.drift_reference_months` of the champion's training window and holdout
     together: the newest data its version was built and judged on, every season once. Data and prediction:
-    every row of the reference against every row of the latest `policy.drift_window_weeks`. Target: the
+    the rows of the reference against those of the latest `policy.drift_window_weeks`. Target: the
     matured labels of the reference against the latest window of matured labels; labels mature long after
     the decision, so that window ends where the newest matured label does, shifted back by as many days as
     the run date lies before `as_of` (what a run on that date would have seen).
@@ -183,21 +178,33 @@ class ChampionWindows:
         end = _day(champion.holdout_end) + timedelta(days=1)
         self.span = (max(_day(champion.train_start), _months_before(end, policy.drift_reference_months)), end)
         self.within = f"{spec.time_column} >= ? AND {spec.time_column} < ?"
-        self.reference = self._scored(self.span)
+        self.references: dict[tuple[str, ...], tuple[pd.DataFrame, Window]] = {}
         self.reference_labels = self._labels(self.span)
         (newest,) = con.execute(f"SELECT max({spec.time_column}) FROM {spec.table} WHERE {spec.labelled}").fetchone()
         self.newest_label = _day(newest) + timedelta(days=1) if newest else None
 
-    def _scored(self, window: tuple[date, date]) -> pd.DataFrame:
+    def _sample(self, window: tuple[date, date], where: str = "TRUE", params: tuple = (), extra: tuple[str, ...] = (),
+                seasonal: bool = False) -> tuple[pd.DataFrame, Window]:
+        """The sample of the rows of `window` matching `where`, and the window with its size before sampling."""
+        where, params = f"{self.within} AND ({where})", [*window, *params]
+        (rows,) = self.con.execute(self.spec.count(where), params).fetchone()
+        frame = self.con.execute(self.spec.select(where, extra, limit=self.policy.drift_max_rows), params).df()
+        return frame, Window(*window, rows, seasonal, len(frame) if len(frame) < rows else None)
+
+    def _scored(self, window: tuple[date, date], days: tuple[str, ...] = ()) -> tuple[pd.DataFrame, Window]:
+        """The window's rows with the champion's score; with `days`, only those on these calendar days (mm-dd)."""
         from hr_pipeline.ml.training import score
 
-        rows = self.con.execute(self.spec.select(self.within), list(window)).df()
-        return rows.assign(**{SCORE: score(self.pipeline, rows)})
+        if days:
+            rows, sized = self._sample(window, f"list_contains(?, strftime({self.spec.time_column}, '%m-%d'))",
+                                       (list(days),), seasonal=True)
+        else:
+            rows, sized = self._sample(window)
+        return rows.assign(**{SCORE: score(self.pipeline, rows)}), sized
 
-    def _labels(self, window: tuple[date, date]) -> pd.DataFrame:
-        rows = self.con.execute(self.spec.select(f"({self.spec.labelled}) AND {self.within}", (self.spec.label,)),
-                                list(window)).df()
-        return rows.assign(**{LABEL: rows[self.spec.label].astype(str)})
+    def _labels(self, window: tuple[date, date]) -> tuple[pd.DataFrame, Window]:
+        rows, sized = self._sample(window, self.spec.labelled, extra=(self.spec.label,))
+        return rows.assign(**{LABEL: rows[self.spec.label].astype(str)}), sized
 
     def frames(self, run_date: date) -> list[Frames]:
         """Each kind's windows for a run on `run_date` (the last day of its current window)."""
@@ -206,21 +213,22 @@ class ChampionWindows:
         current = (end - days, end)
         label_end = (self.newest_label or end) - (self.as_of - run_date)
         label_window = (label_end - days, label_end)
-        rows = self._scored(current)
-        seasonal = self.spec.seasonal
-        reference = _same_days(self.reference, self.spec.time_column, current) if seasonal else self.reference
+        calendar = _calendar_days(current) if self.spec.seasonal else ()
+        if calendar not in self.references:
+            self.references[calendar] = self._scored(self.span, calendar)
+        (reference, reference_window), (rows, current_window) = self.references[calendar], self._scored(current)
+        (labels, labels_window), (latest_labels, latest_window) = self.reference_labels, self._labels(label_window)
         return [
-            Frames("data", reference, rows, self.span, current, policy.drift_min_rows, seasonal),
-            Frames("prediction", reference, rows, self.span, current, policy.drift_min_rows, seasonal),
-            Frames("target", self.reference_labels, self._labels(label_window), self.span, label_window,
-                   policy.drift_min_labels),
+            Frames("data", reference, rows, reference_window, current_window, policy.drift_min_rows),
+            Frames("prediction", reference, rows, reference_window, current_window, policy.drift_min_rows),
+            Frames("target", labels, latest_labels, labels_window, latest_window, policy.drift_min_labels),
         ]
 
 
-def _same_days(frame: pd.DataFrame, column: str, window: tuple[date, date]) -> pd.DataFrame:
-    """The rows of `frame` dated on the calendar days (month and day, any year) of `window`."""
+def _calendar_days(window: tuple[date, date]) -> tuple[str, ...]:
+    """The calendar days (month and day, any year) of `window`, as mm-dd."""
     days = {(window[0] + timedelta(days=i)).strftime("%m-%d") for i in range((window[1] - window[0]).days)}
-    return frame[frame[column].dt.strftime("%m-%d").isin(days)]
+    return tuple(sorted(days))
 
 
 def columns_of(spec: ModelSpec, kind: str) -> tuple[list[str], list[str]]:
@@ -230,9 +238,9 @@ def columns_of(spec: ModelSpec, kind: str) -> tuple[list[str], list[str]]:
             "target": ([], [LABEL])}[kind]
 
 
-def model_drift(windows: ChampionWindows, run_date: date, seed: int = 0):
+def model_drift(windows: ChampionWindows, run_date: date):
     """Every kind's verdict for a run on `run_date` and the snapshots Evidently made (None where not judged)."""
-    results = [compare(frames, *columns_of(windows.spec, frames.kind), windows.policy, seed)
+    results = [compare(frames, *columns_of(windows.spec, frames.kind), windows.policy)
                for frames in windows.frames(run_date)]
     return [drift for drift, _ in results], [snapshot for _, snapshot in results]
 
@@ -264,17 +272,17 @@ def weekly_backtest(con: duckdb.DuckDBPyConnection, spec: ModelSpec, run_dates: 
     return verdicts
 
 
-def _describe_window(name: str, window: Window, max_rows: int, seed: int) -> str:
+def _describe_window(name: str, window: Window) -> str:
     span = f"{window.start:%Y-%m-%d} to {window.end - timedelta(days=1):%Y-%m-%d}" + (
         ", only its rows on the current window's calendar days (the model's features follow the season)"
         if window.seasonal else "")
-    if window.rows > max_rows:
-        return f"{name} {span}: random sample of {max_rows:,} of {window.rows:,} rows (seed {seed})."
+    if window.sample is not None:
+        return (f"{name} {span}: a stable random sample of {window.sample:,} of {window.rows:,} rows "
+                "(Policy.drift_max_rows).")
     return f"{name} {span}: all {window.rows:,} rows."
 
 
-def save_report(kinds: list[KindDrift], snapshots: list, title: str, path: Path, policy: Policy,
-                seed: int = 0) -> Path:
+def save_report(kinds: list[KindDrift], snapshots: list, title: str, path: Path) -> Path:
     """One HTML page for all kinds of a model's run: a note per kind (windows, sizes, sampling, verdict),
     then Evidently's widgets of each judged kind, self-contained (Evidently inlines its scripts)."""
     from evidently.core.metric_types import render_widgets
@@ -284,8 +292,8 @@ def save_report(kinds: list[KindDrift], snapshots: list, title: str, path: Path,
     for kind, snapshot in zip(kinds, snapshots, strict=True):
         verdict = kind.not_judged or ("DRIFT" if kind.drift else "no drift") + (
             f" ({kind.drifted_share:.0%} of the features it counts drifted)" if kind.kind == "data" else "")
-        windows = " ".join(_describe_window(name, w, policy.drift_max_rows, seed)
-                           for name, w in (("Reference", kind.reference), ("Current", kind.current)))
+        windows = " ".join(_describe_window(name, w) for name, w in (("Reference", kind.reference),
+                                                                      ("Current", kind.current)))
         notes.append(f"<b>{kind.kind} drift</b>: {verdict}. {windows}")
         if snapshot is not None:
             # One page per model and run: each kind's widgets (a private attribute of the snapshot) under a title.

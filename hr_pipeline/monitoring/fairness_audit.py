@@ -19,6 +19,7 @@ import duckdb
 from hr_pipeline.ml import registry
 from hr_pipeline.ml.assets import model_key, no_champion, table_key
 from hr_pipeline.ml.spec import HIRE_SUCCESS as SPEC
+from hr_pipeline.ml.spec import scored_share
 from hr_pipeline.monitoring.fairness import ATTRIBUTES, INTERSECTION_NAME, PEOPLE, group_figures
 from hr_pipeline.resources import Warehouse
 from hr_pipeline.settings import Policy
@@ -53,20 +54,22 @@ class Scored:
     def sampled(self) -> bool:
         return len(self.scores) < self.decided
 
+    @property
+    def share(self) -> str:
+        return scored_share(len(self.scores), self.decided, "decided applications")
+
 
 def champion_scores(con: duckdb.DuckDBPyConnection, policy: Policy) -> Scored | None:
-    """The champion's scores on the decided applications, or on a stable random sample of `fairness_max_scored`
-    of them (those with the smallest MD5 of their id: new applications join it, the rest stay); None without a
-    champion. Scored as any registered version scores a row (`training.score_version`)."""
+    """The champion's scores on the decided applications, or on a stable random sample of `history_max_scored`
+    of them (`ModelSpec.select`'s: new applications join it, the rest stay); None without a champion. Scored as
+    any registered version scores a row (`training.score_version`)."""
     from hr_pipeline.ml.training import score_version
 
     champion = registry.serving(con, SPEC.name)[0]
     if champion is None:
         return None
-    (decided,) = con.execute(f"SELECT count(*) FROM {SPEC.table} WHERE NOT is_open").fetchone()
-    chosen = (f"NOT is_open AND application_id IN (SELECT application_id FROM {SPEC.table} WHERE NOT is_open "
-              f"ORDER BY md5(application_id) LIMIT {policy.fairness_max_scored})")
-    rows = con.execute(SPEC.select(chosen)).df()
+    (decided,) = con.execute(SPEC.count("NOT is_open")).fetchone()
+    rows = con.execute(SPEC.select("NOT is_open", limit=policy.history_max_scored)).df()
     return Scored(champion, rows[["application_id"]].assign(score=score_version(champion, rows)), decided)
 
 
@@ -144,8 +147,7 @@ def fairness_audit(context: dg.AssetExecutionContext, warehouse: Warehouse) -> d
     if scored is None:
         context.log.warning(f"fairness audit: {no_champion(SPEC)}: only the human decisions are audited")
     elif scored.sampled:
-        context.log.info(f"fairness audit: the AI's recommendation audited on a random sample of "
-                         f"{len(scored.scores):,} of {scored.decided:,} decided applications (fairness_max_scored)")
+        context.log.info(f"fairness audit: the AI's recommendation audited on {scored.share}")
     lowest = {}  # the whole history's lowest ratio per decision and attribute
     for g in groups:
         key = f"lowest_impact_ratio_{g['decision']}_{g['attribute']}"
@@ -154,9 +156,7 @@ def fairness_audit(context: dg.AssetExecutionContext, warehouse: Warehouse) -> d
             lowest[key] = (ratio, g["group_value"])
     return dg.MaterializeResult(metadata={
         "model_version": version or no_champion(SPEC),
-        "ai_recommendation_scored": (f"a random sample of {len(scored.scores):,} of {scored.decided:,} decided "
-                                     "applications" if scored.sampled else "every decided application")
-                                    if scored else "none",
+        "ai_recommendation_scored": scored.share if scored else "none",
         "rows": len(groups), "quarters": len({g["period"] for g in groups} - {None}),
         "flagged_ratios": sum(g["flagged"] for g in groups),
         **{key: f"{ratio:.3f} ({group})" for key, (ratio, group) in sorted(lowest.items())},

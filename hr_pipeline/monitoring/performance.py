@@ -42,18 +42,22 @@ def realised_auc(labels: pd.Series, scores: pd.Series) -> float | None:
 
 
 def weekly_estimates(con: duckdb.DuckDBPyConnection, spec: ModelSpec, champion: registry.ModelVersion,
-                     as_of: date, policy: Policy) -> pd.DataFrame:
+                     as_of: date, policy: Policy) -> tuple[pd.DataFrame, int]:
     """One row per week after the champion's training window, up to `as_of`: the estimated AUC over the rows of
     the `policy.performance_window_weeks` to the week's end that will get a label, each counted in the week it
     joined the label population (`spec.population_time`), and the realised AUC over those whose label has
-    matured (null below `policy.performance_min_rows` rows, or without both outcomes)."""
+    matured (null below `policy.performance_min_rows` rows, or without both outcomes).
+
+    Scores at most `policy.history_max_scored` of those rows (a stable random sample, so each week's window
+    holds its share of it); returns the weeks and how many rows the sample was drawn from."""
     from hr_pipeline.ml.training import score_version
 
     time, joined = spec.time_column, spec.population_time or spec.time_column
     train_end = pd.Timestamp(champion.train_end).normalize() + pd.Timedelta(days=1)
-    rows = con.execute(spec.select(f"({spec.label_population}) AND {time} >= ? AND {joined} < ?",
-                                   (spec.label, joined, f"({spec.labelled}) AS label_matured")),
-                       [train_end, as_of + timedelta(days=1)]).df()
+    where, since = f"({spec.label_population}) AND {time} >= ? AND {joined} < ?", [train_end, as_of + timedelta(days=1)]
+    (population,) = con.execute(spec.count(where), since).fetchone()
+    rows = con.execute(spec.select(where, (spec.label, joined, f"({spec.labelled}) AS label_matured"),
+                                   limit=policy.history_max_scored), since).df()
     rows["score"] = score_version(champion, rows)
     rows["day"] = pd.to_datetime(rows[joined]).dt.normalize()
     width = pd.Timedelta(weeks=policy.performance_window_weeks)
@@ -70,4 +74,4 @@ def weekly_estimates(con: duckdb.DuckDBPyConnection, spec: ModelSpec, champion: 
                     "rows": len(window), "estimated": estimated, "matured_rows": len(matured), "realised": realised,
                     "estimation_error": None if estimated is None or realised is None else estimated - realised})
     return pd.DataFrame(out, columns=["window_start", "window_end", "rows", "estimated", "matured_rows", "realised",
-                                      "estimation_error"])
+                                      "estimation_error"]), population

@@ -99,7 +99,8 @@ def override_gain(con: duckdb.DuckDBPyConnection, truth_dir: Path, policy: Polic
         scores = score(model.pipeline, rows)
         for group, where in (("customer-facing", facing), ("other", ~facing)):
             aucs[group].append(float(roc_auc_score(outcome[where], scores[where])))
-        figures = fairness_of(con, spec, model.pipeline, population(con, spec, model.train_window[1]), policy)
+        reached, _ = population(con, spec, model.train_window[1], policy)
+        figures = fairness_of(con, spec, model.pipeline, reached, policy)
         ratios.append(figures["impact_ratio"]["ethnicity"])
     return OverrideGain(len(rows), {g: (a, b) for g, (a, b) in aucs.items()}, (ratios[0], ratios[1]),
                         figures["impact_ratio_se"]["ethnicity"])

@@ -5,6 +5,7 @@ performance estimates."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -92,3 +93,49 @@ def test_performance_is_estimated_per_week_and_compared_once_labels_mature(defau
     assert set(newest.dropna(subset=["estimated"])["model_name"]) == {spec.name for spec in MODELS}
     attrition = compared[compared["model_name"] == "attrition_risk"]
     assert len(attrition) >= 20 and attrition["estimation_error"].abs().median() < 0.1
+
+
+def test_above_drift_max_rows_each_window_is_a_stable_sample_read_from_the_warehouse(default_run):
+    """Only the sample is read and scored; its window keeps the size it was drawn from, and the seasonal
+    reference's sample holds only the current window's calendar days."""
+    from hr_pipeline.ml import registry
+    from hr_pipeline.monitoring.drift import ChampionWindows
+
+    small = replace(POLICY, drift_max_rows=150)
+    with default_run.connect() as con:
+        for spec in MODELS:
+            champion = registry.serving(con, spec.name)[0]
+            whole = ChampionWindows(con, spec, champion, AS_OF, POLICY).frames(AS_OF)
+            sampled = ChampionWindows(con, spec, champion, AS_OF, small).frames(AS_OF)
+            again = ChampionWindows(con, spec, champion, AS_OF, small).frames(AS_OF)
+            for full, part, rerun in zip(whole, sampled, again, strict=True):
+                for frame, window, bigger, its_window in (
+                        (part.reference, part.reference_window, full.reference, full.reference_window),
+                        (part.current, part.current_window, full.current, full.current_window)):
+                    assert window.rows == its_window.rows and len(frame) == min(150, window.rows)
+                    assert window.sample == (150 if window.rows > 150 else None)
+                    # the smallest hashes of the key: a smaller sample lies inside a larger one
+                    assert len(frame.merge(bigger[list(spec.key)], on=list(spec.key))) == len(frame)
+                assert part.reference.equals(rerun.reference) and part.current.equals(rerun.current)
+            if spec.seasonal:
+                data = sampled[0]
+                start, end = data.current_window.start, data.current_window.end
+                days = {(start + timedelta(days=i)).strftime("%m-%d") for i in range((end - start).days)}
+                assert data.reference_window.seasonal and data.reference_window.sample == 150
+                assert set(data.reference[spec.time_column].dt.strftime("%m-%d")) <= days
+
+
+def test_above_history_max_scored_performance_is_estimated_on_a_stable_sample(default_run):
+    from hr_pipeline.ml import registry
+    from hr_pipeline.monitoring.performance import weekly_estimates
+
+    small = replace(POLICY, history_max_scored=300)
+    with default_run.connect() as con:
+        champion = registry.serving(con, ATTRITION_RISK.name)[0]
+        whole, population = weekly_estimates(con, ATTRITION_RISK, champion, AS_OF, POLICY)
+        sampled, drawn_from = weekly_estimates(con, ATTRITION_RISK, champion, AS_OF, small)
+    assert drawn_from == population > 300
+    assert (sampled["rows"] <= whole["rows"]).all() and sampled["rows"].max() < whole["rows"].max()
+    # each week's window holds its share of the sample: about 300 / population of its rows
+    share = sampled["rows"].sum() / whole["rows"].sum()
+    assert abs(share - 300 / population) < 0.3 * 300 / population

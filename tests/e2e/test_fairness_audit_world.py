@@ -183,7 +183,7 @@ def test_quarters_add_up_to_the_whole_history(default_run):
 def test_above_the_cap_the_ai_is_audited_on_a_stable_sample_that_new_applications_join(default_run):
     from dataclasses import replace
 
-    policy = replace(Policy(), fairness_max_scored=200)
+    policy = replace(Policy(), history_max_scored=200)
     with default_run.connect() as wh:
         whole = champion_scores(wh, Policy())
         sample = champion_scores(wh, policy)

@@ -38,7 +38,7 @@ def register_second_version(settings: Settings) -> str:
         artifact = settings.models_dir / f"{registry.next_version(con, HIRE_SUCCESS.name)}.joblib"
         joblib.dump({"pipeline": trained.pipeline,
                      "background": explain.background(trained.pipeline, trained.train_frame)}, artifact)
-        reached = assets.population(con, HIRE_SUCCESS, trained.train_window[1])
+        reached = assets.population(con, HIRE_SUCCESS, trained.train_window[1], Policy())[0]
         fairness = assets.fairness_of(con, HIRE_SUCCESS, trained.pipeline, reached, policy)
         return registry.register(con, HIRE_SUCCESS.name, trained, artifact, fairness, assets.as_of_date(con),
                                  description=trained.description)
