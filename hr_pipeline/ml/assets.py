@@ -439,7 +439,9 @@ def attrition_high_risk(context: dg.AssetExecutionContext, warehouse: Warehouse)
     description=f"The high-risk list as the attrition_risk champion would have drawn it at every month end after its "
                 f"training window (the riskiest {Policy().high_risk_share:.0%} of the month's active employees, from "
                 "the features as known then), and the last exit date its training labels saw: what the quarterly "
-                "review's early-warning hit rate is counted on. Empty while there is no champion.",
+                "review's early-warning hit rate is counted on. A month's list drawn after its end stays as drawn "
+                "while the same champion serves; the current month's is drawn afresh each run, and a new champion "
+                "draws them all again. Empty while there is no champion.",
 )
 def attrition_early_warnings(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     from hr_pipeline.ml.attrition import write_early_warnings
@@ -447,7 +449,7 @@ def attrition_early_warnings(context: dg.AssetExecutionContext, warehouse: Wareh
     with warehouse.connect() as con:
         registry.ensure_tables(con)
         champion, _ = registry.serving(con, ATTRITION_RISK.name)
-        kept = write_early_warnings(con, champion, warehouse.settings.policy)
+        kept = write_early_warnings(con, champion, warehouse.settings.policy, as_of_date(con))
     version = champion.version if champion else no_champion(ATTRITION_RISK)
     return dg.MaterializeResult(metadata={"flagged_rows": kept, "model_version": version})
 

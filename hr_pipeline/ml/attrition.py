@@ -51,42 +51,50 @@ def top_share_lift(exited: np.ndarray, risk: np.ndarray, share: float) -> float:
 EARLY_WARNINGS = "ml.attrition_early_warnings"
 EARLY_WARNINGS_COLUMNS = """
     employee_id VARCHAR, month_start DATE, snapshot_date DATE, model_version VARCHAR, score DOUBLE,
-    risk_rank BIGINT, scored BIGINT, labels_until DATE"""
+    risk_rank BIGINT, scored BIGINT, labels_until DATE, drawn_as_of DATE"""
 
 
-def write_early_warnings(con, champion, policy: Policy) -> int:
-    """(Re)write `ml.attrition_early_warnings`: the high-risk list as the champion would have drawn it at each
-    month end after its training window, from that month's row of the employee-month panel (features as known
-    then), keeping the riskiest `policy.high_risk_share` of the employees still employed at the month's end.
-    `labels_until` is the last exit date its training labels could see (the training window's end plus the
-    label's horizon): a leaver after it is one the model never learned from. Without a champion the table stays
-    empty. Returns how many rows were kept."""
+def write_early_warnings(con, champion, policy: Policy, as_of) -> int:
+    """Bring `ml.attrition_early_warnings` up to `as_of` (the warehouse's date): the high-risk list as the champion
+    would have drawn it at each month end after its training window, from that month's row of the employee-month
+    panel (features as known then), keeping the riskiest `policy.high_risk_share` of the employees still employed
+    at the month's end. `labels_until` is the last exit date its training labels could see (the training window's
+    end plus the label's horizon): a leaver after it is one the model never learned from.
+
+    A list drawn after its month ended stays as drawn while the same champion serves, so a weekly run scores only
+    the months not drawn yet and the current one (whose end is still ahead, drawn afresh each run); a new champion
+    draws every list again, and without one the table is empty. Returns how many rows the table holds."""
     import pandas as pd
 
+    from hr_pipeline.ml.assets import ensure_table
     from hr_pipeline.ml.training import score_version
 
-    con.execute(f"CREATE SCHEMA IF NOT EXISTS ml; CREATE OR REPLACE TABLE {EARLY_WARNINGS} ({EARLY_WARNINGS_COLUMNS})")
+    ensure_table(con, EARLY_WARNINGS, EARLY_WARNINGS_COLUMNS)
     if champion is None:
+        con.execute(f"DELETE FROM {EARLY_WARNINGS}")
         return 0
+    con.execute(f"DELETE FROM {EARLY_WARNINGS} WHERE model_version IS DISTINCT FROM ? "
+                "OR drawn_as_of IS NULL OR drawn_as_of <= snapshot_date", [champion.version])
     spec = ATTRITION_RISK
     # every row is a month of employment; who had not left by its end was on the payroll the list is drawn from
-    rows = con.execute(spec.select(f"NOT left_in_month AND {spec.time_column} > ?"), [champion.train_end]).df()
-    if not len(rows):
-        return 0
-    rows = rows.assign(score=score_version(champion, rows))
-    labels_until = (pd.Timestamp(champion.train_end) + pd.DateOffset(months=policy.attrition_horizon_months + 1)
-                    - pd.Timedelta(days=1)).date()
-    with con.cursor() as cur:
-        cur.register("scored", rows[["employee_id", "month_start", "score"]])
-        cur.execute(f"""
-            INSERT INTO {EARLY_WARNINGS}
-            SELECT employee_id, month_start, snapshot_date, ? AS model_version, score, risk_rank, scored,
-                   ? AS labels_until
-            FROM (
-                SELECT employee_id, CAST(month_start AS DATE) AS month_start,
-                       CAST(last_day(month_start) AS DATE) AS snapshot_date, score,
-                       row_number() OVER (PARTITION BY month_start ORDER BY score DESC, employee_id) AS risk_rank,
-                       count(*) OVER (PARTITION BY month_start) AS scored
-                FROM scored)
-            WHERE risk_rank <= ceil(scored * ?)""", [champion.version, labels_until, policy.high_risk_share])
+    rows = con.execute(spec.select(f"NOT left_in_month AND {spec.time_column} > ? AND {spec.time_column} NOT IN "
+                                   f"(SELECT month_start FROM {EARLY_WARNINGS})"), [champion.train_end]).df()
+    if len(rows):
+        rows = rows.assign(score=score_version(champion, rows))
+        labels_until = (pd.Timestamp(champion.train_end) + pd.DateOffset(months=policy.attrition_horizon_months + 1)
+                        - pd.Timedelta(days=1)).date()
+        with con.cursor() as cur:
+            cur.register("scored", rows[["employee_id", "month_start", "score"]])
+            cur.execute(f"""
+                INSERT INTO {EARLY_WARNINGS} BY NAME
+                SELECT employee_id, month_start, snapshot_date, ? AS model_version, score, risk_rank, scored,
+                       ? AS labels_until, ? AS drawn_as_of
+                FROM (
+                    SELECT employee_id, CAST(month_start AS DATE) AS month_start,
+                           CAST(last_day(month_start) AS DATE) AS snapshot_date, score,
+                           row_number() OVER (PARTITION BY month_start ORDER BY score DESC, employee_id) AS risk_rank,
+                           count(*) OVER (PARTITION BY month_start) AS scored
+                    FROM scored)
+                WHERE risk_rank <= ceil(scored * ?)""",
+                        [champion.version, labels_until, as_of, policy.high_risk_share])
     return con.execute(f"SELECT count(*) FROM {EARLY_WARNINGS}").fetchone()[0]

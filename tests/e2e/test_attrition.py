@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import math
 import shutil
+from dataclasses import replace
 
 import duckdb
 import pandas as pd
 import pytest
+from conftest import copy_home
 
 from hr_pipeline.ml import registry, training
 from hr_pipeline.ml.assets import training_frame
-from hr_pipeline.ml.attrition import top_share_lift, write_high_risk
+from hr_pipeline.ml.attrition import EARLY_WARNINGS, top_share_lift, write_early_warnings, write_high_risk
 from hr_pipeline.ml.model_card import global_effects
 from hr_pipeline.ml.spec import ATTRITION_RISK
 from hr_pipeline.settings import Policy
@@ -121,3 +123,32 @@ def test_high_risk_list_is_the_riskiest_share_of_active_employees_of_the_newest_
     assert [r[0] for r in rows] == list(range(1, listed + 1))
     assert [r[1] for r in rows] == sorted((r[1] for r in rows), reverse=True) and rows[-1][1] == cut
     assert {r[2] for r in rows} == {"new"} and all(r[3] for r in rows)
+
+
+def test_a_month_s_list_drawn_after_its_end_is_kept_and_only_the_rest_is_drawn_again(default_run, tmp_path):
+    """A weekly run scores only what is not drawn yet and the current month; a new champion draws every list again."""
+    home = copy_home(default_run, tmp_path / "home")
+    with duckdb.connect(str(home / "warehouse.duckdb")) as con:
+        champion = registry.serving(con, ATTRITION_RISK.name)[0]
+        (as_of,) = con.execute("SELECT as_of_date FROM intermediate.int_as_of").fetchone()
+        before = con.execute(f"SELECT * FROM {EARLY_WARNINGS} ORDER BY ALL").df()
+        final = before[before["drawn_as_of"] > before["snapshot_date"]]
+        current = before[before["drawn_as_of"] <= before["snapshot_date"]]
+        assert len(final) and len(current) and (current["month_start"] == current["month_start"].max()).all()
+        first, dropped = final["month_start"].min(), final["month_start"].max()
+        # a drawn list is not scored again (its altered score stays); a missing month and the current one are
+        con.execute(f"UPDATE {EARLY_WARNINGS} SET score = -1 WHERE month_start = ?", [first])
+        con.execute(f"DELETE FROM {EARLY_WARNINGS} WHERE month_start IN (?, ?)",
+                    [dropped, current["month_start"].iloc[0]])
+        assert write_early_warnings(con, champion, POLICY, as_of) == len(before)
+        after = con.execute(f"SELECT * FROM {EARLY_WARNINGS} ORDER BY ALL").df()
+        altered = after["month_start"] == pd.Timestamp(first)
+        assert (after.loc[altered, "score"] == -1).all()
+        unaltered = before["month_start"] != pd.Timestamp(first)
+        pd.testing.assert_frame_equal(after[~altered].reset_index(drop=True),
+                                      before[unaltered].reset_index(drop=True))
+        # another champion: every list drawn again, by it
+        write_early_warnings(con, replace(champion, version="attrition_risk-other"), POLICY, as_of)
+        redrawn = con.execute(f"SELECT * FROM {EARLY_WARNINGS} ORDER BY ALL").df()
+    assert (redrawn["model_version"] == "attrition_risk-other").all() and (redrawn["score"] >= 0).all()
+    assert len(redrawn) == len(before)
