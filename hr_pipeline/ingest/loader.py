@@ -40,6 +40,7 @@ from hr_pipeline.ingest.parsing import (
     csv_sql,
     expected,
     ident,
+    jsonl_lines_sql,
     jsonl_sql,
     looks_like_email_sql,
     normalise_name,
@@ -355,7 +356,7 @@ def _jsonl_readers(contract: Contract, paths: list[Path], staged: StagedEntity) 
             readable.append(path)
         except FileRejection as rejection:
             staged.problems[str(path)] = rejection
-    return [_Reader(readable, lambda ps, tag: jsonl_sql(contract, ps))] if readable else []
+    return [_Reader(readable, lambda ps, tag: jsonl_lines_sql(ps))] if readable else []
 
 
 def _parquet_readers(con: duckdb.DuckDBPyConnection, contract: Contract, paths: list[Path],
@@ -417,6 +418,8 @@ def _land(con: duckdb.DuckDBPyConnection, staged: StagedEntity, paths: list[Path
         if not readers:
             return []
         create(readers)
+    if contract.file_format == "jsonl":
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {staged.landed} AS {jsonl_sql(contract, staged.landed)}")
     if contract.file_format == "csv":
         _collect_unsplit(con, staged, {str(p): r.names for r in readers for p in r.paths}, tags)
         for tag in tags:

@@ -57,11 +57,23 @@ def csv_sql(dialect: Dialect, paths: list[Path], names: list[str | None], reject
             f"{', '.join(fields)} FROM (SELECT *, row_number() OVER () AS _seq FROM {source})")
 
 
-def jsonl_sql(contract: Contract, paths: list[Path]) -> str:
-    """JSON lines, one row per non-blank line numbered as in the file, whatever the line holds: the
-    record as `json`, its kind (`OBJECT`, another JSON type, or null when it is not JSON), the JSON
-    type found at each contract path and parent object (`_types`), and the contract's fields. `json`
-    is null for a line that is not an object, so nothing downstream reads it."""
+def jsonl_lines_sql(paths: list[Path]) -> str:
+    """JSON lines, one row per non-blank line numbered as in the file, whatever the line holds, as `json`:
+    what `jsonl_sql` parses once they are landed."""
+    # A line: split on line feeds (a carriage return or byte-order mark around it is the exporter's).
+    lines = (f"SELECT filename, unnest(s) AS json, unnest(range(1, len(s) + 1)) AS _row_number "
+             f"FROM (SELECT filename, string_split(content, chr(10)) AS s FROM read_text({_files(paths)}))")
+    return (f"SELECT filename AS _source_file, _row_number, json FROM "
+            f"(SELECT filename, _row_number, trim(json, chr(13) || chr(65279)) AS json FROM ({lines})) "
+            f"WHERE NOT regexp_full_match(json, {quote(BLANK_PATTERN)})")
+
+
+def jsonl_sql(contract: Contract, lines: str) -> str:
+    """The landed lines in table `lines` (`jsonl_lines_sql`'s rows) parsed: the record as `json`, its kind
+    (`OBJECT`, another JSON type, or null when it is not JSON), the JSON type found at each contract path and
+    parent object (`_types`), and the contract's fields. `json` is null for a line that is not an object, so
+    nothing downstream reads it. A statement of its own over a table: there DuckDB spreads the JSON functions
+    over its threads, while over the files' text (a row per file) it keeps to one."""
     scalars = [c for c in contract.columns if not c.type.endswith("[]")]
     lists = [c for c in contract.columns if c.type.endswith("[]")]
     fields = [f"_text[{i}] AS {ident(c.name)}" for i, c in enumerate(scalars, 1)]
@@ -74,13 +86,8 @@ def jsonl_sql(contract: Contract, paths: list[Path]) -> str:
     extracted = [f"json_type({record}, {json_type_paths(contract)}) AS _types"]
     extracted += [f"json_extract_string({record}, {paths_of(scalars)}) AS _text"] if scalars else []
     extracted += [f"json_extract({record}, {paths_of(lists)}) AS _json"] if lists else []
-    # A line: split on line feeds (a carriage return or byte-order mark around it is the exporter's).
-    lines = (f"SELECT filename, unnest(s) AS json, unnest(range(1, len(s) + 1)) AS _row_number "
-             f"FROM (SELECT filename, string_split(content, chr(10)) AS s FROM read_text({_files(paths)}))")
-    kinds = (f"SELECT *, CASE WHEN json_valid(json) THEN json_type(json) END AS _kind FROM "
-             f"(SELECT filename, _row_number, trim(json, chr(13) || chr(65279)) AS json FROM ({lines})) "
-             f"WHERE NOT regexp_full_match(json, {quote(BLANK_PATTERN)})")
-    return (f"SELECT filename AS _source_file, _row_number, {record} AS json, _kind, _types, {', '.join(fields)} "
+    kinds = f"SELECT *, CASE WHEN json_valid(json) THEN json_type(json) END AS _kind FROM {lines}"
+    return (f"SELECT _source_file, _row_number, {record} AS json, _kind, _types, {', '.join(fields)} "
             f"FROM (SELECT *, {', '.join(extracted)} FROM ({kinds}))")
 
 

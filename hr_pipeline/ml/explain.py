@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -36,6 +37,7 @@ UNITS = ("years", "months", "weeks", "days", "hours")
 BOOLEAN_WORDS = {"true": "yes", "false": "no"}
 
 
+@cache  # a few dozen names and terms, asked for once per explained value
 def words(column: str) -> str:
     """A column name as HR says it: 'years_experience' -> 'years of experience', 'n_skills' -> 'number of
     skills', 'avg_weekly_hours' -> 'average weekly hours', 'sick_days_3m' -> 'sick days, last 3 months'."""
