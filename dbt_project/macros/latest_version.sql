@@ -18,9 +18,7 @@
         {%- if is_incremental() %}
         where {{ key }} in (
             select {{ key }} from {{ relation }}
-            where _loaded_at > (
-                select coalesce(max(_loaded_at), cast('1900-01-01' as {{ dbt.type_timestamp() }})) from {{ this }}
-            )
+            where {{ loaded_since_last_build('_loaded_at') }}
         )
         {%- endif %}
     ) as versions

@@ -7,7 +7,8 @@ attributes and the quarantined rows of extracts before the cut-off (their values
 The latest version of a record stays whatever its age: deleting it would delete the current
 employee, not their history; a person whose relationship has ended is removed with `erase`.
 `raw.ingest_log` keeps its rows (file names and counts, nothing personal): without them the old
-landing files would be loaded again.
+landing files would be loaded again. The next dbt build is a full refresh: the incremental
+point-in-time features were computed from versions now deleted.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import duckdb
 from hr_pipeline.ingest.contracts import CONTRACTS
 from hr_pipeline.ingest.parsing import ident
 from hr_pipeline.privacy.audit import Removal, record
+from hr_pipeline.warehouse.dbt_child import FINGERPRINT_TABLE
 
 DAYS_PER_YEAR = 365.25
 
@@ -53,6 +55,8 @@ def apply_retention(con: duckdb.DuckDBPyConnection, before: date) -> list[Remova
             "DELETE FROM raw.quarantine WHERE source_file IN "
             "(SELECT source_file FROM raw.ingest_log WHERE extract_date < $before)", {"before": before}
         ).fetchone()[0]))
+        if any(r.removed for r in removals):  # point-in-time features were computed from some of them
+            con.execute(f"DROP TABLE IF EXISTS {FINGERPRINT_TABLE}")
         record(con, "retention", f"versions extracted before {before.isoformat()}", removals)
         con.execute("COMMIT")
     except BaseException:

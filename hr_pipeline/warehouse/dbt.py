@@ -17,7 +17,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from hr_pipeline.resources import Warehouse
-from hr_pipeline.warehouse.dbt_child import HOME_ENV, PARENT_ENV
+from hr_pipeline.warehouse.dbt_child import FINGERPRINT_TABLE, HOME_ENV, PARENT_ENV
 from hr_pipeline.warehouse.project import DBT_CHILD, DBT_PROJECT_DIR, REVIEW_SELECTION, dbt_project
 
 # dagster-dbt gives each dbt call its own `target/<op>-<run id>-<id>` folder (dbt.log, run_results.json);
@@ -82,27 +82,29 @@ def before_dbt(warehouse: Warehouse) -> None:
     os.environ[HOME_ENV] = str(warehouse.home_dir)
 
 
-# What the warehouse's incremental tables were last built with (incremental_fingerprint); another value,
-# or none (a new warehouse, or the row deleted by hand to force one), makes the next build a full refresh.
-FINGERPRINT_TABLE = "staging.incremental_fingerprint"
-
-
 def incremental_models(manifest: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
     """(unique id, node) of the incremental models, in id order."""
     return sorted((uid, node) for uid, node in manifest["nodes"].items()
                   if node["resource_type"] == "model" and node["config"]["materialized"] == "incremental")
 
 
-def incremental_fingerprint(manifest: Mapping[str, Any]) -> str:
-    """A hash of what the incremental models' rows depend on: each one's SQL and config and every macro it
-    calls, directly or through another macro."""
-    models = incremental_models(manifest)
-    macros, todo = set(), [m for _, node in models for m in node["depends_on"]["macros"]]
+def _closure(found: Mapping[str, Any], start: list[str], depends_on: str) -> set[str]:
+    """The ids in `found` reachable from `start` by following each one's `depends_on[depends_on]`."""
+    seen, todo = set(), list(start)
     while todo:
-        if (macro := todo.pop()) not in macros and macro in manifest["macros"]:
-            macros.add(macro)
-            todo += manifest["macros"][macro]["depends_on"]["macros"]
-    parts = [[uid, node["checksum"]["checksum"], node["config"]] for uid, node in models]
+        if (uid := todo.pop()) not in seen and uid in found:
+            seen.add(uid)
+            todo += found[uid]["depends_on"].get(depends_on, [])
+    return seen
+
+
+def incremental_fingerprint(manifest: Mapping[str, Any]) -> str:
+    """A hash of what the incremental models' rows depend on: the SQL, config and seed data of each of them and
+    of every model or seed upstream of one, and every macro they call, directly or through another macro."""
+    nodes = manifest["nodes"]
+    upstream = sorted(_closure(nodes, [uid for uid, _ in incremental_models(manifest)], "nodes"))
+    macros = _closure(manifest["macros"], [m for uid in upstream for m in nodes[uid]["depends_on"]["macros"]], "macros")
+    parts = [[uid, nodes[uid]["checksum"]["checksum"], nodes[uid]["config"]] for uid in upstream]
     parts += [[m, manifest["macros"][m]["macro_sql"]] for m in sorted(macros)]
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 

@@ -22,6 +22,10 @@ PR_SET_PDEATHSIG = 1
 PARENT_ENV = "HR_PIPELINE_DBT_PARENT"
 HOME_ENV = "HR_PIPELINE_DBT_HOME"
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
+# What the warehouse's incremental tables were last built with (hr_pipeline.warehouse.dbt.incremental_fingerprint);
+# another value, or none (a new warehouse, retention having deleted versions they were computed from, or the row
+# deleted by hand to force one), makes the next build a full refresh.
+FINGERPRINT_TABLE = "staging.incremental_fingerprint"
 PATH_OPTIONS = ("--project-dir", "--profiles-dir", "--target-path", "--log-path", "--state")
 PATH_VARIABLES = ("DBT_PROJECT_DIR", "DBT_PROFILES_DIR", "DBT_TARGET_PATH", "DBT_LOG_PATH")
 

@@ -3,7 +3,9 @@ table equals a `--full-refresh` build of the same raw tables (real ingest, real 
 
 from __future__ import annotations
 
+import json
 import shutil
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -57,11 +59,42 @@ def put_back(folder: Path, landing: Path) -> None:
     folder.rename(landing / folder.parent.name / folder.name)
 
 
+def resend_with_skills_dropped(landing: Path, newest: dict[str, Path]) -> dict[str, tuple[str, str, str]]:
+    """Append to the newest extract of each system newer versions of records from its first extract: a candidate
+    with their last listed skill dropped, another with every skill dropped, an employee skill record renamed.
+    Each mention must leave the skill inventory. Returns {what changed: (person type, id, the mention that must go)}."""
+    def first(system: str, name: str) -> Path:
+        return sorted((landing / system).iterdir())[0] / name
+
+    candidates = [r for r in map(json.loads, first("ats", "candidates.jsonl").read_text().splitlines())
+                  if r["candidate_id"] and len(r["skills"] or []) >= 2][:2]
+    gone = {"a skill dropped": ("candidate", candidates[0]["candidate_id"], candidates[0]["skills"].pop()),
+            "every skill dropped": ("candidate", candidates[1]["candidate_id"], candidates[1]["skills"][0])}
+    candidates[1]["skills"] = []
+    with (newest["ats"] / "candidates.jsonl").open("a", encoding="utf-8") as out:
+        for candidate in candidates:
+            out.write(json.dumps(candidate | {"updated_at": f"{newest['ats'].name}T23:59:59"}, ensure_ascii=False)
+                      + "\n")
+    header, *rows = first("hris", "employee_skills.csv").read_text(encoding="utf-8").splitlines()
+    columns = header.split(";")
+    record = dict(zip(columns, next(r for r in rows if r.split(";")[columns.index("skill")]).split(";"), strict=True))
+    gone["a skill renamed"] = ("employee", record["employee_id"], record["skill"])
+    record["skill"] = "a skill renamed by the incremental test"
+    record["updated_at"] = date.fromisoformat(newest["hris"].name).strftime("%d.%m.%Y 23:59:59")
+    target = newest["hris"] / "employee_skills.csv"
+    with target.open("a", encoding="utf-8") as out:
+        out.write(("" if target.exists() and target.stat().st_size else header + "\n")
+                  + ";".join(record[c] for c in columns) + "\n")
+    return {what: (person_type, person_id, mention.strip().lower()) for what, (person_type, person_id, mention)
+            in gone.items()}
+
+
 @pytest.fixture(scope="module")
-def weekly(tmp_path_factory) -> tuple[Settings, Settings]:
+def weekly(tmp_path_factory) -> tuple[Settings, Settings, dict[str, tuple[str, str, str]]]:
     """A small world built as its extracts arrive: all but each system's newest WEEKS extracts and one late
-    extract, then one more week a build, the late extract (older than the weeks before it) with the last week.
-    Returns its home and another home with a copy of its warehouse rebuilt by `--full-refresh`."""
+    extract, then one more week a build, the late extract (older than the weeks before it) and records sent again
+    with skills gone (resend_with_skills_dropped) with the last week. Returns its home, another home
+    with a copy of its warehouse rebuilt by `--full-refresh`, and the skills that went."""
     settings = Settings(home=tmp_path_factory.mktemp("incremental"))
     generate(settings.home)
     held, late = {}, None
@@ -79,16 +112,29 @@ def weekly(tmp_path_factory) -> tuple[Settings, Settings]:
             put_back(folders[week], settings.landing_dir)
         if week == WEEKS - 1:
             put_back(late, settings.landing_dir)
+            gone = resend_with_skills_dropped(settings.landing_dir,
+                                               {s: settings.landing_dir / s / f[week].name for s, f in held.items()})
         load_and_build(settings)
     full = Settings(home=tmp_path_factory.mktemp("full_refresh"))
     shutil.copy(settings.warehouse_path, full.warehouse_path)
     dbt_build(full, "--full-refresh")
-    return settings, full
+    return settings, full, gone
 
 
 def test_weekly_incremental_builds_equal_a_full_refresh(weekly):
-    settings, full = weekly
+    settings, full, _ = weekly
     # the weekly builds took the incremental path: they deleted and inserted the changed records
     compiled = settings.home / "dbt_target" / "run" / "hr_warehouse" / "models" / "staging"
     assert "delete from" in (compiled / "stg_hris__performance_reviews.sql").read_text()
     assert differences(settings.warehouse_path, full.warehouse_path) == {}
+
+
+def test_skills_dropped_in_a_later_version_leave_the_incremental_skill_inventory(weekly):
+    settings, _, gone = weekly
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        for what, (person_type, person_id, mention) in gone.items():
+            mentions = {m for (m,) in con.execute(
+                "SELECT skill_mention FROM marts.fct_skill_inventory WHERE person_type = ? AND person_id = ?",
+                [person_type, person_id]).fetchall()}
+            assert mention not in mentions, (what, person_id, mention)
+            assert bool(mentions) == (what != "every skill dropped"), (what, person_id, mentions)

@@ -23,11 +23,12 @@ def changed(manifest: dict, change) -> bool:
     return incremental_fingerprint(edited) != incremental_fingerprint(manifest)
 
 
-def test_the_staging_models_are_incremental_and_the_marts_not(manifest):
+def test_the_staging_models_and_the_heaviest_point_in_time_tables_are_incremental(manifest):
     materialized = {node["name"]: node["config"]["materialized"] for node in manifest["nodes"].values()
                     if node["resource_type"] == "model"}
     assert materialized["stg_ats__applications"] == materialized["stg_timetracking__timesheets"] == "incremental"
     assert materialized["stg_ats__candidate_versions"] == "view"
+    assert materialized["int_application_features"] == materialized["fct_skill_inventory"] == "incremental"
     assert materialized["fct_decision_outcomes"] == "table"
 
 
@@ -40,7 +41,13 @@ def test_a_changed_incremental_model_config_or_macro_it_calls_changes_the_finger
     assert changed(manifest, lambda m: m["macros"]["macro.dbt.is_incremental"].update(macro_sql="edited"))
 
 
-def test_a_changed_table_model_leaves_the_fingerprint(manifest):
+def test_a_changed_model_or_seed_upstream_of_an_incremental_model_changes_the_fingerprint(manifest):
+    """int_application_features reads the taxonomy and the as-of date (a table model) on every build."""
+    for upstream in ("seed.hr_warehouse.skill_taxonomy", "model.hr_warehouse.int_as_of"):
+        assert changed(manifest, lambda m, uid=upstream: m["nodes"][uid]["checksum"].update(checksum="edited"))
+
+
+def test_a_changed_table_model_downstream_of_every_incremental_model_leaves_the_fingerprint(manifest):
     assert not changed(manifest, lambda m: m["nodes"]["model.hr_warehouse.fct_hires"]["checksum"].update(
         checksum="edited"))
 

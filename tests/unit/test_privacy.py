@@ -27,6 +27,7 @@ from hr_pipeline.privacy.erasure import compact, erase_person, forget_erased
 from hr_pipeline.privacy.permissions import owner_only
 from hr_pipeline.privacy.retention import apply_retention
 from hr_pipeline.warehouse.exports import export_tables
+from hr_pipeline.warehouse.dbt_child import FINGERPRINT_TABLE
 
 SALT = "a-secret-salt-for-the-privacy-tests"
 OLD, NEW = date(2020, 1, 6), date(2025, 1, 6)
@@ -204,7 +205,11 @@ def test_retention_deletes_superseded_versions_before_the_cutoff_and_keeps_the_c
         add(con, "raw.hris_employees", employee_id="E0002", person_key=PB, updated_at=later, _extract_date=later)
         add(con, "raw.hris_employees", employee_id="E0003", person_key=PC, updated_at=NEW, _extract_date=NEW)
         add(con, "raw.ingest_log", source_file="q", extract_date=OLD)
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS staging; CREATE TABLE {FINGERPRINT_TABLE} AS SELECT 'built' AS f")
         removals = apply_retention(con, date(2023, 1, 1))
+        # versions the incremental point-in-time features came from are gone: the next dbt build is a full refresh
+        assert not _values(con, f"SELECT * FROM duckdb_tables() WHERE schema_name || '.' || table_name = "
+                                f"'{FINGERPRINT_TABLE}'")
         assert _values(con, "SELECT employee_id, _extract_date FROM raw.hris_employees ORDER BY 1") == [
             ("E0001", OLD), ("E0002", later), ("E0003", NEW)]  # E0001 and E0002 kept: their latest version
         assert _values(con, "SELECT count(*) FROM raw.quarantine") == [0]

@@ -8,7 +8,8 @@ select
     taxonomy.category as skill_category,
     skills.proficiency,
     skills.assessed_at,
-    taxonomy.canonical_skill is not null as is_mapped
+    taxonomy.canonical_skill is not null as is_mapped,
+    skills._loaded_at
 from {{ ref('stg_hris__employee_skills') }} as skills
 left join {{ ref('skill_taxonomy') }} as taxonomy
     on taxonomy.alias = lower(trim(skills.skill))

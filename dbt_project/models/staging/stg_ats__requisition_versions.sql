@@ -5,5 +5,6 @@ select
     {{ clean_category('job_family') }} as job_family,
     cast(updated_at as {{ dbt.type_timestamp() }}) as updated_at,
     _extract_date,
-    _row_number
+    _row_number,
+    _loaded_at
 from {{ source('raw', 'ats_requisitions') }}
