@@ -125,8 +125,12 @@ def _forest_contributions(forest: HistGradientBoostingClassifier, x: np.ndarray)
             pattern = np.zeros(len(x), dtype=np.intp)
             for bit, (feature, lo, hi) in enumerate(zip(features, low, high, strict=True)):
                 column = by_feature[feature]
-                pattern |= ((column > lo) & (column <= hi)).astype(np.intp) << bit
-            phi[features] += value * _pattern_shares(cover).T[:, pattern]
+                inside = (column > lo if hi == np.inf else column <= hi if lo == -np.inf
+                          else (column > lo) & (column <= hi))  # a box is mostly open on one side
+                pattern |= inside.astype(np.intp) << bit
+            table = value * _pattern_shares(cover)
+            for i, feature in enumerate(features):  # a 1-d take per feature: several times a 2-d fancy index
+                phi[feature] += table[:, i].take(pattern)
     return phi.T
 
 
