@@ -5,7 +5,7 @@
     model (hr_pipeline/ml/spec.py).
     Incremental: a build recomputes the open applications (known as of the warehouse's date, which
     moves) and those whose application, decision, candidate or requisition had a version loaded since
-    the last build; a decided application's features stay as they were computed. -#}
+    the last build; nothing else can change a decided application's features. -#}
 {{ config(materialized='incremental', unique_key='application_id', on_schema_change='fail') }}
 
 with applications as (
