@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import date
+from datetime import date, datetime, time
 from pathlib import Path
 
 import duckdb
@@ -13,6 +13,7 @@ import pytest
 from cli_world import generate
 from conftest import AS_OF, TEST_SALT
 
+from hr_pipeline.ingest.contracts import CONTRACTS_BY_TABLE, Contract
 from hr_pipeline.ingest.loader import load_landing
 from hr_pipeline.settings import Settings
 from hr_pipeline.warehouse.project import run_dbt
@@ -63,28 +64,34 @@ def resend_with_skills_dropped(landing: Path, newest: dict[str, Path]) -> dict[s
     """Append to the newest extract of each system newer versions of records from its first extract: a candidate
     with their last listed skill dropped, another with every skill dropped, an employee skill record renamed.
     Each mention must leave the skill inventory. Returns {what changed: (person type, id, the mention that must go)}."""
-    def first(system: str, name: str) -> Path:
-        return sorted((landing / system).iterdir())[0] / name
+    candidates, skills = CONTRACTS_BY_TABLE["ats_candidates"], CONTRACTS_BY_TABLE["hris_employee_skills"]
 
-    candidates = [r for r in map(json.loads, first("ats", "candidates.jsonl").read_text().splitlines())
-                  if r["candidate_id"] and len(r["skills"] or []) >= 2][:2]
-    gone = {"a skill dropped": ("candidate", candidates[0]["candidate_id"], candidates[0]["skills"].pop()),
-            "every skill dropped": ("candidate", candidates[1]["candidate_id"], candidates[1]["skills"][0])}
-    candidates[1]["skills"] = []
-    with (newest["ats"] / "candidates.jsonl").open("a", encoding="utf-8") as out:
-        for candidate in candidates:
-            out.write(json.dumps(candidate | {"updated_at": f"{newest['ats'].name}T23:59:59"}, ensure_ascii=False)
-                      + "\n")
-    header, *rows = first("hris", "employee_skills.csv").read_text(encoding="utf-8").splitlines()
-    columns = header.split(";")
-    record = dict(zip(columns, next(r for r in rows if r.split(";")[columns.index("skill")]).split(";"), strict=True))
+    def first(contract: Contract) -> Path:
+        return sorted((landing / contract.system).iterdir())[0] / contract.file_name
+
+    def updated_at(contract: Contract) -> str:  # the last second of the newest extract's day, as its system writes it
+        day = date.fromisoformat(newest[contract.system].name)
+        return datetime.combine(day, time(23, 59, 59)).strftime(contract.dialect.timestamp_formats[0])
+
+    resent = [r for r in map(json.loads, first(candidates).read_text().splitlines())
+              if r["candidate_id"] and len(r["skills"] or []) >= 2][:2]
+    gone = {"a skill dropped": ("candidate", resent[0]["candidate_id"], resent[0]["skills"].pop()),
+            "every skill dropped": ("candidate", resent[1]["candidate_id"], resent[1]["skills"][0])}
+    resent[1]["skills"] = []
+    with (newest["ats"] / candidates.file_name).open("a", encoding="utf-8") as out:
+        for candidate in resent:
+            out.write(json.dumps(candidate | {"updated_at": updated_at(candidates)}, ensure_ascii=False) + "\n")
+    delimiter = skills.dialect.delimiter
+    header, *rows = first(skills).read_text(encoding="utf-8").splitlines()
+    columns = header.split(delimiter)
+    record = dict(zip(columns, next(r for r in rows if r.split(delimiter)[columns.index("skill")]).split(delimiter),
+                      strict=True))
     gone["a skill renamed"] = ("employee", record["employee_id"], record["skill"])
-    record["skill"] = "a skill renamed by the incremental test"
-    record["updated_at"] = date.fromisoformat(newest["hris"].name).strftime("%d.%m.%Y 23:59:59")
-    target = newest["hris"] / "employee_skills.csv"
+    record |= {"skill": "a skill renamed by the incremental test", "updated_at": updated_at(skills)}
+    target = newest["hris"] / skills.file_name
     with target.open("a", encoding="utf-8") as out:
         out.write(("" if target.exists() and target.stat().st_size else header + "\n")
-                  + ";".join(record[c] for c in columns) + "\n")
+                  + delimiter.join(record[c] for c in columns) + "\n")
     return {what: (person_type, person_id, mention.strip().lower()) for what, (person_type, person_id, mention)
             in gone.items()}
 
